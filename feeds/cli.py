@@ -1,0 +1,162 @@
+"""The `feeds` command: thin wrappers that load, then call the domain."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .catalog import feed_path, list_feeds
+from .ledger import Change, Ledger, LedgerError, LedgerFile, advance, now_utc, preview
+from .load import EventFileError, load_event
+from .model import Event
+from .publish import Publication, Settings, default_ledger_path, sync_ledger
+
+RENAME_HINT = "{where}: session '{new}' looks like '{old}' renamed ({why}); to keep subscribers' events, add `aliases: [{old}]` to it, otherwise they see '{old}' cancelled and a new event"
+
+CHANGE_TEXT = {
+    "added": "added ({new})",
+    "moved": "moved: {old} -> {new}",
+    "retitled": "renamed: '{old}' -> '{new}'",
+    "cancelled": "cancelled",
+    "uncancelled": "no longer cancelled",
+    "removed": "removed from the schedule (stays as a cancelled placeholder)",
+    "restored": "back on the schedule ({new})",
+    "tracks": "tracks: {old} -> {new}",
+    "speakers": "speakers: {old} -> {new}",
+    "details": "description, location or links changed",
+    "renamed-id": "id changed: {old} -> {new}",
+}
+
+
+def _settings(path: str | None, ledger: str | None) -> Settings:
+    event_file = Path(path or os.environ.get("FEEDS_EVENT_FILE") or "event.yaml")
+    ledger_file = Path(ledger or os.environ.get("FEEDS_LEDGER_FILE") or default_ledger_path(event_file))
+    days = int(os.environ.get("FEEDS_TOMBSTONE_DAYS", "30"))
+    return Settings(event_file=event_file, ledger_file=ledger_file, tombstone_days=days)
+
+
+def rename_warnings(event: Event, ledger: Ledger | None, changes: list[Change]) -> list[str]:
+    """Return a warning for each removed session that an added one seems to replace."""
+    if ledger is None:
+        return []
+    removed = [ledger.sessions[c.uid] for c in changes if c.kind == "removed" and c.uid in ledger.sessions]
+    notes = []
+    for change in changes:
+        session = event.session(change.session) if change.kind == "added" else None
+        if session is None:
+            continue
+        for old in removed:
+            why = "same title" if old.content.title == session.title else ""
+            why = why or ("same start" if old.content.start == session.start else "")
+            if why:
+                line, column = event.positions.get(f"session:{session.id}", (1, 1))
+                where = f"{event.source_name}:{line}:{column}"
+                notes.append(RENAME_HINT.format(where=where, new=session.id, old=old.id, why=why))
+    return notes
+
+
+def describe(change: Change) -> str:
+    """Return one change as a line for an organizer."""
+    text = CHANGE_TEXT.get(change.kind, change.kind).format(old=change.old, new=change.new)
+    return f"  {change.session}: {text}"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    settings = _settings(args.path, args.ledger)
+    event = load_event(settings.event_file)
+    ledger = LedgerFile(settings.ledger_file).read(event.info.id)
+    changes = preview(ledger, event)
+    moment = ledger.revised if ledger else now_utc()
+    published, _ = advance(ledger, event, moment, settings.tombstone_days)
+    publication = Publication(event, published, settings)
+    warnings = rename_warnings(event, ledger, changes) + publication.warnings()
+    for line in warnings:
+        print(f"warning: {line}")
+    feeds = list_feeds(event)
+    print(
+        f"{settings.event_file}: OK: {len(event.sessions)} sessions, {len(event.speakers)} speakers, "
+        f"{len(event.tracks)} tracks, {len(feeds)} feeds"
+        + (f"; {len(changes)} change(s) not yet published (see 'feeds diff')" if changes else "")
+    )
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    settings = _settings(args.path, args.ledger)
+    event = load_event(settings.event_file)
+    ledger = LedgerFile(settings.ledger_file).read(event.info.id)
+    changes = preview(ledger, event)
+    if not changes:
+        print(f"No changes: subscribers already see what {settings.event_file} says.")
+        return 0
+    print(f"Publishing {settings.event_file} would change {len(changes)} thing(s) subscribers see:")
+    for change in changes:
+        print(describe(change))
+    moment = ledger.revised if ledger else now_utc()
+    after, _ = advance(ledger, event, moment, 10**6)
+    touched = sorted(
+        feed_path(key)
+        for key, record in after.feeds.items()
+        if ledger is None or key not in ledger.feeds or ledger.feeds[key].fingerprint != record.fingerprint
+    )
+    print(f"Feeds that change ({len(touched)}): " + ", ".join(touched))
+    for line in rename_warnings(event, ledger, changes):
+        print(f"warning: {line}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    settings = _settings(args.path, args.ledger)
+    event = load_event(settings.event_file)
+    before = LedgerFile(settings.ledger_file).read(event.info.id)
+    ledger, warning = sync_ledger(event, settings)
+    if warning:
+        print(f"error: {warning}", file=sys.stderr)
+        return 1
+    if before is not None and ledger.revised == before.revised:
+        print(f"{settings.ledger_file}: already up to date (revision of {ledger.revised:%Y-%m-%d %H:%M:%S} UTC)")
+    else:
+        print(f"{settings.ledger_file}: recorded the revision of {ledger.revised:%Y-%m-%d %H:%M:%S} UTC")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="feeds", description="Publish subscribable calendar feeds from event.yaml.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, func, text in (
+        ("check", cmd_check, "check the event file and print a summary, or every problem"),
+        ("diff", cmd_diff, "show what subscribers will see change, without writing anything"),
+        (
+            "publish",
+            cmd_publish,
+            "record the event file's revision in the ledger (the server does this itself when it can write)",
+        ),
+    ):
+        command = commands.add_parser(name, help=text, description=text)
+        command.add_argument("path", nargs="?", help="the event file (default: $FEEDS_EVENT_FILE or event.yaml)")
+        command.add_argument("--ledger", help="the ledger file (default: beside the event file, NAME.ledger.json)")
+        command.set_defaults(func=func)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the feeds command; problems become messages and exit status 1, never tracebacks."""
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except EventFileError as err:
+        print(err.report(), file=sys.stderr)
+        return 1
+    except LedgerError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,723 @@
+"""The revision ledger: what every subscriber has been shown, and when it changed.
+
+The ledger is a JSON file beside event.yaml. It records, per session ever
+published, a snapshot of what its calendar event says, its SEQUENCE, when it
+was first published and last revised, and the feeds it is in or left. Feed
+bytes are a pure function of (ledger, configuration), so every process and
+every replica that reads the same ledger serves the same bytes.
+
+`advance` is the only place where revisions happen: it compares the ledger
+with a freshly loaded event and returns the next ledger. `LedgerFile` writes
+it atomically under an exclusive lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .catalog import alias_map, list_feeds, session_feed_keys
+from .model import CANCELLED, Event, Session
+
+FORMAT = "feeds-ledger"
+VERSION = 1
+# Revisions kept in the ledger for the change log; older ones are dropped.
+MAX_REVISIONS = 500
+
+
+class LedgerError(Exception):
+    """The ledger cannot be read or written; the message says what to do."""
+
+
+class LedgerReadOnlyError(LedgerError):
+    """The ledger (or its folder) cannot be written here."""
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """What a session's calendar event says, as last published."""
+
+    id: str
+    title: str
+    start: datetime
+    end: datetime
+    status: str
+    description: str
+    location: str
+    url: str
+    join_url: str
+    plenary: bool
+    tracks: tuple[tuple[str, str], ...]
+    speakers: tuple[tuple[str, str], ...]
+    zone_label: str
+
+    @property
+    def cancelled(self) -> bool:
+        """Return whether the session is cancelled."""
+        return self.status == CANCELLED
+
+    def fingerprint(self) -> str:
+        """Return a hash of everything the calendar event says."""
+        text = json.dumps(content_to_json(self), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Stay:
+    """A session's time in one feed: when it left and when its tombstone was dropped."""
+
+    left: datetime | None = None
+    dropped: datetime | None = None
+
+    @property
+    def live(self) -> bool:
+        """Return whether the session is in the feed now."""
+        return self.left is None
+
+    @property
+    def tombstone(self) -> bool:
+        """Return whether the feed shows the session as a cancelled tombstone."""
+        return self.left is not None and self.dropped is None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One session ever published, keyed by its UID forever."""
+
+    uid: str
+    number: int
+    content: Content
+    fingerprint: str
+    sequence: int
+    created: datetime
+    modified: datetime
+    feeds: Mapping[str, Stay]
+    moved_from: datetime | None = None
+    removed: datetime | None = None
+
+    @property
+    def id(self) -> str:
+        """Return the session's current id."""
+        return self.content.id
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRecord:
+    """A feed ever published: its texts and when its bytes last changed."""
+
+    title: str
+    description: str
+    color: str
+    fingerprint: str
+    modified: datetime
+    removed: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One thing a revision changed that attendees can see."""
+
+    kind: str
+    uid: str
+    session: str
+    title: str
+    old: str = ""
+    new: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One published revision and what it changed."""
+
+    at: datetime
+    source_sha256: str
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """Every session and feed ever published, for one event."""
+
+    event: str
+    created: datetime
+    revised: datetime
+    source_sha256: str
+    sessions: Mapping[str, Entry] = field(default_factory=dict)
+    feeds: Mapping[str, FeedRecord] = field(default_factory=dict)
+    revisions: tuple[Revision, ...] = ()
+
+    def entry_for(self, session_id: str) -> Entry | None:
+        """Return the entry whose current id is session_id."""
+        for entry in self.sessions.values():
+            if entry.id == session_id:
+                return entry
+        return None
+
+    def members(self, key: str) -> list[tuple[Entry, Stay]]:
+        """Return the entries a feed shows (live and tombstones), in time order."""
+        found = [
+            (entry, stay)
+            for entry in self.sessions.values()
+            if (stay := entry.feeds.get(key)) is not None and stay.dropped is None
+        ]
+        found.sort(key=lambda pair: (pair[0].content.start, pair[0].content.end, pair[0].uid))
+        return found
+
+    def served_feeds(self) -> list[str]:
+        """Return the keys of every feed that is published or still shows tombstones."""
+        return [key for key, record in self.feeds.items() if record.removed is None or self.members(key)]
+
+
+def now_utc() -> datetime:
+    """Return the current time in UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def content_of(event: Event, session: Session) -> Content:
+    """Return what the session's calendar event says."""
+    tracks = tuple((t.id, t.name) for t in event.tracks if t.id in session.tracks)
+    speakers = tuple((s.id, s.credit) for s in event.session_speakers(session))
+    return Content(
+        id=session.id,
+        title=session.title,
+        start=session.start,
+        end=session.end,
+        status=session.status,
+        description=session.description,
+        location=session.location or event.info.location,
+        url=session.url,
+        join_url=session.join_url or event.info.join_url,
+        plenary=session.plenary,
+        tracks=tracks,
+        speakers=speakers,
+        zone_label=event.info.timezone_label,
+    )
+
+
+def describe_time(moment: datetime, label: str = "") -> str:
+    """Return a local time as 'Tue 18 Jul 10:05 PT'."""
+    return f"{moment:%a %d %b %H:%M} {label or moment.tzname() or ''}".rstrip()
+
+
+def advance(
+    ledger: Ledger | None,
+    event: Event,
+    now: datetime,
+    tombstone_days: int,
+) -> tuple[Ledger, bool]:
+    """Return the ledger after publishing event at now, and whether anything changed."""
+    now = now.astimezone(UTC).replace(microsecond=0)
+    if ledger is None:
+        ledger = Ledger(event=event.info.id, created=now, revised=now, source_sha256=event.source_sha256)
+    renames = alias_map(event)
+    entries = {uid: _rename_feeds(entry, renames) for uid, entry in ledger.sessions.items()}
+    claimed = _match_sessions(entries, event)
+    changes: list[Change] = []
+    next_number = max((e.number for e in entries.values()), default=0) + 1
+    updated: dict[str, Entry] = {}
+    for session in event.sessions:
+        content = content_of(event, session)
+        wanted = session_feed_keys(event, session)
+        uid = claimed.get(session.id)
+        if uid is None:
+            uid = _new_uid(session.id, event.info.uid_domain, entries, updated)
+            updated[uid] = Entry(
+                uid=uid,
+                number=next_number,
+                content=content,
+                fingerprint=content.fingerprint(),
+                sequence=0,
+                created=now,
+                modified=now,
+                feeds={key: Stay() for key in sorted(wanted)},
+            )
+            next_number += 1
+            changes.append(
+                Change("added", uid, session.id, content.title, new=describe_time(content.start, content.zone_label))
+            )
+            continue
+        updated[uid] = _revise(entries[uid], content, wanted, now, changes)
+    for uid, entry in entries.items():
+        if uid not in updated:
+            updated[uid] = _remove(entry, now, changes)
+    expiry = timedelta(days=tombstone_days)
+    updated = {uid: _expire(entry, now, expiry) for uid, entry in updated.items()}
+    feeds = _feed_records(ledger, event, updated, now)
+    if updated == dict(ledger.sessions) and feeds == dict(ledger.feeds):
+        return ledger, False
+    revision = Revision(at=now, source_sha256=event.source_sha256, changes=tuple(changes))
+    return (
+        Ledger(
+            event=ledger.event,
+            created=ledger.created,
+            revised=now,
+            source_sha256=event.source_sha256,
+            sessions=dict(sorted(updated.items(), key=lambda item: item[1].number)),
+            feeds=dict(sorted(feeds.items())),
+            revisions=(*ledger.revisions, revision)[-MAX_REVISIONS:],
+        ),
+        True,
+    )
+
+
+def preview(ledger: Ledger | None, event: Event) -> list[Change]:
+    """Return what publishing event would change, without writing anything."""
+    moment = ledger.revised + timedelta(seconds=1) if ledger else now_utc()
+    after, changed = advance(ledger, event, moment, tombstone_days=10**6)
+    return list(after.revisions[-1].changes) if changed else []
+
+
+def _rename_feeds(entry: Entry, renames: Mapping[str, str]) -> Entry:
+    if not any(key in renames for key in entry.feeds):
+        return entry
+    feeds: dict[str, Stay] = {}
+    for old_key, stay in entry.feeds.items():
+        key = renames.get(old_key, old_key)
+        if key in feeds and feeds[key].live:
+            continue
+        feeds[key] = stay
+    return replace(entry, feeds=dict(sorted(feeds.items())))
+
+
+def _match_sessions(entries: Mapping[str, Entry], event: Event) -> dict[str, str]:
+    """Return session id -> UID of its ledger entry: by current id first, then by alias."""
+    by_id = {entry.id: uid for uid, entry in entries.items()}
+    by_first_id = {uid.rpartition("@")[0]: uid for uid in entries}
+    claimed: dict[str, str] = {}
+    taken: set[str] = set()
+    for session in event.sessions:
+        uid = by_id.get(session.id)
+        if uid is not None:
+            claimed[session.id] = uid
+            taken.add(uid)
+    for session in event.sessions:
+        if session.id in claimed:
+            continue
+        for old in session.aliases:
+            uid = by_id.get(old) or by_first_id.get(old)
+            if uid is not None and uid not in taken:
+                claimed[session.id] = uid
+                taken.add(uid)
+                break
+    return claimed
+
+
+def _new_uid(session_id: str, domain: str, *ledgers: Mapping[str, Entry]) -> str:
+    uid = f"{session_id}@{domain}"
+    counter = 2
+    while any(uid in entries for entries in ledgers):
+        uid = f"{session_id}-{counter}@{domain}"
+        counter += 1
+    return uid
+
+
+def _revise(entry: Entry, content: Content, wanted: frozenset[str], now: datetime, changes: list[Change]) -> Entry:
+    feeds = dict(entry.feeds)
+    left = False
+    for key, stay in entry.feeds.items():
+        if key in wanted and not stay.live:
+            feeds[key] = Stay()
+        elif key not in wanted and stay.live:
+            feeds[key] = Stay(left=now)
+            left = True
+    for key in wanted - feeds.keys():
+        feeds[key] = Stay()
+    fingerprint = content.fingerprint()
+    restored = entry.removed is not None
+    if fingerprint == entry.fingerprint and not left and not restored:
+        return replace(entry, feeds=dict(sorted(feeds.items())))
+    old = entry.content
+    changes.extend(_describe_changes(entry.uid, old, content, restored))
+    moved = old.start != content.start or old.end != content.end
+    return replace(
+        entry,
+        content=content,
+        fingerprint=fingerprint,
+        sequence=entry.sequence + 1,
+        modified=now,
+        feeds=dict(sorted(feeds.items())),
+        moved_from=old.start if moved and old.start != content.start else None,
+        removed=None,
+    )
+
+
+def _describe_changes(uid: str, old: Content, new: Content, restored: bool) -> list[Change]:
+    found: list[Change] = []
+
+    def add(kind: str, before: str = "", after: str = "") -> None:
+        found.append(Change(kind, uid, new.id, new.title, before, after))
+
+    if restored:
+        add("restored", "", describe_time(new.start, new.zone_label))
+    if old.id != new.id:
+        add("renamed-id", old.id, new.id)
+    if old.start != new.start or old.end != new.end:
+        add("moved", _span(old), _span(new))
+    if old.title != new.title:
+        add("retitled", old.title, new.title)
+    if old.status != new.status:
+        add("cancelled" if new.cancelled else "uncancelled")
+    if old.tracks != new.tracks or old.plenary != new.plenary:
+        add("tracks", _names(old.tracks, old.plenary), _names(new.tracks, new.plenary))
+    if old.speakers != new.speakers:
+        add("speakers", _names(old.speakers), _names(new.speakers))
+    if (old.description, old.location, old.url, old.join_url) != (new.description, new.location, new.url, new.join_url):
+        add("details")
+    if not found and old != new:
+        add("details")
+    return found
+
+
+def _span(content: Content) -> str:
+    label = content.zone_label or content.start.tzname()
+    return f"{content.start:%a %d %b %H:%M}-{content.end:%H:%M} {label}"
+
+
+def _names(pairs: tuple[tuple[str, str], ...], plenary: bool = False) -> str:
+    names = [name for _, name in pairs]
+    if plenary:
+        names.insert(0, "all tracks (plenary)")
+    return ", ".join(names) or "none"
+
+
+def _remove(entry: Entry, now: datetime, changes: list[Change]) -> Entry:
+    if entry.removed is not None:
+        return entry
+    changes.append(Change("removed", entry.uid, entry.id, entry.content.title))
+    feeds = {key: (Stay(left=now) if stay.live else stay) for key, stay in entry.feeds.items()}
+    return replace(entry, sequence=entry.sequence + 1, modified=now, feeds=feeds, removed=now, moved_from=None)
+
+
+def _expire(entry: Entry, now: datetime, expiry: timedelta) -> Entry:
+    expired = {
+        key: replace(stay, dropped=now)
+        for key, stay in entry.feeds.items()
+        if stay.tombstone and stay.left is not None and stay.left + expiry <= now
+    }
+    if not expired:
+        return entry
+    return replace(entry, feeds={**entry.feeds, **expired})
+
+
+def _feed_records(ledger: Ledger, event: Event, entries: Mapping[str, Entry], now: datetime) -> dict[str, FeedRecord]:
+    """Return the feed records, stamping each feed whose bytes would change."""
+    members: dict[str, list[tuple[str, int, bool]]] = {}
+    for entry in entries.values():
+        for key, stay in entry.feeds.items():
+            if stay.dropped is None:
+                members.setdefault(key, []).append((entry.uid, entry.sequence, stay.live))
+    current = {feed.key: feed for feed in list_feeds(event)}
+    records: dict[str, FeedRecord] = {}
+    for key in sorted(current.keys() | ledger.feeds.keys() | members.keys()):
+        old = ledger.feeds.get(key)
+        feed = current.get(key)
+        if feed is not None:
+            title, description, color, removed = feed.title, feed.description, feed.color, None
+        elif old is not None:
+            title, description, color = old.title, old.description, old.color
+            removed = old.removed or now
+        else:
+            continue
+        if removed is not None and not members.get(key) and old is not None and old.removed is not None:
+            records[key] = old
+            continue
+        basis = json.dumps([title, description, color, sorted(members.get(key, []))], ensure_ascii=False)
+        fingerprint = hashlib.sha256(basis.encode()).hexdigest()
+        if old is not None and old.fingerprint == fingerprint and old.removed == removed:
+            records[key] = old
+        else:
+            records[key] = FeedRecord(title, description, color, fingerprint, now, removed)
+    return records
+
+
+# -- JSON ------------------------------------------------------------------
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"expected a UTC time, got {value!r}")
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def _required_time(value: Any) -> datetime:
+    parsed = _parse_time(value)
+    if parsed is None:
+        raise ValueError("a required time is missing")
+    return parsed
+
+
+def content_to_json(content: Content) -> dict[str, Any]:
+    """Return the content as JSON data (local times with their zone)."""
+    zone = content.start.tzinfo
+    return {
+        "id": content.id,
+        "title": content.title,
+        "timezone": str(zone),
+        "start": content.start.strftime("%Y-%m-%dT%H:%M"),
+        "end": content.end.strftime("%Y-%m-%dT%H:%M"),
+        "status": content.status,
+        "description": content.description,
+        "location": content.location,
+        "url": content.url,
+        "join_url": content.join_url,
+        "plenary": content.plenary,
+        "tracks": [list(pair) for pair in content.tracks],
+        "speakers": [list(pair) for pair in content.speakers],
+        "zone_label": content.zone_label,
+    }
+
+
+def _content(data: Mapping[str, Any]) -> Content:
+    zone = ZoneInfo(data["timezone"])
+    return Content(
+        id=str(data["id"]),
+        title=str(data["title"]),
+        start=datetime.strptime(data["start"], "%Y-%m-%dT%H:%M").replace(tzinfo=zone),
+        end=datetime.strptime(data["end"], "%Y-%m-%dT%H:%M").replace(tzinfo=zone),
+        status=str(data["status"]),
+        description=str(data["description"]),
+        location=str(data["location"]),
+        url=str(data["url"]),
+        join_url=str(data["join_url"]),
+        plenary=bool(data["plenary"]),
+        tracks=tuple((str(a), str(b)) for a, b in data["tracks"]),
+        speakers=tuple((str(a), str(b)) for a, b in data["speakers"]),
+        zone_label=str(data["zone_label"]),
+    )
+
+
+def dump_ledger(ledger: Ledger) -> bytes:
+    """Return the ledger as stable, diff-friendly JSON bytes."""
+    data = {
+        "format": FORMAT,
+        "version": VERSION,
+        "event": ledger.event,
+        "created": _time(ledger.created),
+        "revised": _time(ledger.revised),
+        "source_sha256": ledger.source_sha256,
+        "sessions": {
+            uid: {
+                "number": e.number,
+                "sequence": e.sequence,
+                "fingerprint": e.fingerprint,
+                "created": _time(e.created),
+                "modified": _time(e.modified),
+                "moved_from": e.moved_from.strftime("%Y-%m-%dT%H:%M") if e.moved_from else None,
+                "removed": _time(e.removed),
+                "feeds": {key: {"left": _time(s.left), "dropped": _time(s.dropped)} for key, s in e.feeds.items()},
+                "content": content_to_json(e.content),
+            }
+            for uid, e in ledger.sessions.items()
+        },
+        "feeds": {
+            key: {
+                "title": f.title,
+                "description": f.description,
+                "color": f.color,
+                "fingerprint": f.fingerprint,
+                "modified": _time(f.modified),
+                "removed": _time(f.removed),
+            }
+            for key, f in ledger.feeds.items()
+        },
+        "revisions": [
+            {
+                "at": _time(r.at),
+                "source_sha256": r.source_sha256,
+                "changes": [
+                    {"kind": c.kind, "uid": c.uid, "session": c.session, "title": c.title, "old": c.old, "new": c.new}
+                    for c in r.changes
+                ],
+            }
+            for r in ledger.revisions
+        ],
+    }
+    return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+def parse_ledger(data: bytes, name: str = "ledger") -> Ledger:
+    """Return the ledger in data, or raise LedgerError saying what is wrong."""
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise LedgerError(f"{name}: is not UTF-8 text; {_RESTORE}") from None
+    except json.JSONDecodeError as err:
+        hint = " (the file ends early: was it cut off?)" if err.pos >= len(data.rstrip()) else ""
+        raise LedgerError(f"{name}:{err.lineno}:{err.colno}: is not valid JSON: {err.msg}{hint}; {_RESTORE}") from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise LedgerError(f'{name}: is not a feeds ledger (no "format": "{FORMAT}"); {_RESTORE}')
+    if raw.get("version") != VERSION:
+        raise LedgerError(
+            f"{name}: is ledger version {raw.get('version')!r}; this feeds reads version {VERSION}; upgrade feeds or restore the ledger"
+        )
+    try:
+        sessions = {
+            uid: Entry(
+                uid=uid,
+                number=int(e["number"]),
+                content=_content(e["content"]),
+                fingerprint=str(e["fingerprint"]),
+                sequence=int(e["sequence"]),
+                created=_required_time(e["created"]),
+                modified=_required_time(e["modified"]),
+                feeds={
+                    key: Stay(left=_parse_time(s["left"]), dropped=_parse_time(s["dropped"]))
+                    for key, s in e["feeds"].items()
+                },
+                moved_from=(
+                    datetime.strptime(e["moved_from"], "%Y-%m-%dT%H:%M").replace(
+                        tzinfo=ZoneInfo(e["content"]["timezone"])
+                    )
+                    if e["moved_from"]
+                    else None
+                ),
+                removed=_parse_time(e["removed"]),
+            )
+            for uid, e in raw["sessions"].items()
+        }
+        feeds = {
+            key: FeedRecord(
+                title=str(f["title"]),
+                description=str(f["description"]),
+                color=str(f["color"]),
+                fingerprint=str(f["fingerprint"]),
+                modified=_required_time(f["modified"]),
+                removed=_parse_time(f["removed"]),
+            )
+            for key, f in raw["feeds"].items()
+        }
+        revisions = tuple(
+            Revision(
+                at=_required_time(r["at"]),
+                source_sha256=str(r["source_sha256"]),
+                changes=tuple(
+                    Change(
+                        str(c["kind"]), str(c["uid"]), str(c["session"]), str(c["title"]), str(c["old"]), str(c["new"])
+                    )
+                    for c in r["changes"]
+                ),
+            )
+            for r in raw["revisions"]
+        )
+        return Ledger(
+            event=str(raw["event"]),
+            created=_required_time(raw["created"]),
+            revised=_required_time(raw["revised"]),
+            source_sha256=str(raw["source_sha256"]),
+            sessions=sessions,
+            feeds=feeds,
+            revisions=revisions,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        what = f"missing field {err}" if isinstance(err, KeyError) else str(err)
+        raise LedgerError(f"{name}: is damaged ({what}); {_RESTORE}") from None
+
+
+_RESTORE = (
+    "it was left unchanged and nothing was published from it; restore it from a backup or version control "
+    "(deleting it would restart every SEQUENCE at 0 and subscribers would miss changes)"
+)
+
+
+# -- the file --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """What a cheap stat says about a file, to notice changes."""
+
+    exists: bool
+    mtime_ns: int = 0
+    size: int = 0
+    inode: int = 0
+
+    @classmethod
+    def of(cls, path: Path) -> FileState:
+        """Return the state of path now."""
+        try:
+            info = path.stat()
+        except OSError:
+            return cls(False)
+        return cls(True, info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+class LedgerFile:
+    """The ledger on disk: atomic replacement under an exclusive lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock_path = path.with_name(path.name + ".lock")
+
+    def read(self, event_id: str) -> Ledger | None:
+        """Return the ledger on disk, None when there is none yet."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            raise LedgerError(f"{self.path}: cannot be read ({err.strerror}); {_RESTORE}") from None
+        ledger = parse_ledger(data, str(self.path))
+        if ledger.event != event_id:
+            raise LedgerError(
+                f"{self.path}: belongs to event '{ledger.event}', but the event file is '{event_id}'; "
+                "point FEEDS_LEDGER_FILE at this event's ledger (the file was left unchanged)"
+            )
+        return ledger
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the exclusive lock that serializes ledger writers."""
+        try:
+            handle = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            if err.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+                raise LedgerReadOnlyError(f"{self.path}: cannot be written here ({err.strerror})") from None
+            raise LedgerError(f"{self.lock_path}: cannot be created ({err.strerror})") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(handle)
+
+    def write(self, ledger: Ledger) -> None:
+        """Replace the ledger atomically: temporary file, fsync, rename, fsync of the folder."""
+        folder = self.path.parent
+        try:
+            handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        except OSError as err:
+            if err.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+                raise LedgerReadOnlyError(f"{self.path}: cannot be written here ({err.strerror})") from None
+            raise LedgerError(f"{self.path}: cannot be written ({err.strerror})") from None
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(dump_ledger(ledger))
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, self.path)
+        except OSError as err:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise LedgerError(f"{self.path}: cannot be written ({err.strerror}); the old ledger was kept") from None
+        directory = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)

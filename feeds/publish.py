@@ -1,0 +1,336 @@
+"""What the service publishes: one immutable publication per (event, ledger), and live reload.
+
+`build_publication` is pure: the same event and ledger give the same feeds, in
+every process. `Publisher` watches event.yaml and the ledger with a throttled
+stat, advances the ledger when the event changed, and swaps in the new
+publication atomically; a broken file keeps the last good one served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
+from pathlib import Path
+
+from .catalog import CONFERENCE, Feed, feed_path, list_feeds, split_key
+from .ics import CalendarHeader, render_calendar, render_event, render_header, render_timezone
+from .ledger import (
+    Entry,
+    FileState,
+    Ledger,
+    LedgerError,
+    LedgerFile,
+    LedgerReadOnlyError,
+    advance,
+    dump_ledger,
+    now_utc,
+)
+from .load import DEFAULT_MAX_BYTES, EventFileError, load_event, parse_event, read_source
+from .model import Event
+
+log = logging.getLogger("feeds")
+
+REMOVED_NOTE = "Removed from the schedule."
+LEFT_NOTE = "No longer part of this calendar. The session is still on the schedule: see its page below."
+PART_CACHE_SIZE = 50_000
+# Google Calendar drops events from feeds past about 1 MB.
+FEED_SIZE_WARNING = 800 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Configuration that decides what is published."""
+
+    event_file: Path
+    ledger_file: Path
+    base_url: str = ""
+    tombstone_days: int = 30
+    refresh: timedelta = timedelta(hours=1)
+    reload_seconds: float = 1.0
+    settle_seconds: float = 0.3
+    max_event_bytes: int = DEFAULT_MAX_BYTES
+    clock: Callable[[], datetime] = now_utc
+
+
+def default_ledger_path(event_file: Path) -> Path:
+    """Return the ledger path beside the event file: event.yaml -> event.ledger.json."""
+    return event_file.with_name(f"{event_file.stem}.ledger.json")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedBody:
+    """A rendered feed and the HTTP validators for it."""
+
+    data: bytes
+    etag: str
+    last_modified: datetime
+
+
+class PartCache:
+    """Rendered VEVENTs shared by every feed and every publication; bounded."""
+
+    def __init__(self, size: int = PART_CACHE_SIZE) -> None:
+        self.size = size
+        self._parts: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def event(self, entry: Entry, page: str, note: str) -> bytes:
+        """Return the VEVENT for entry, rendering it only the first time."""
+        key = (entry.uid, str(entry.sequence), entry.fingerprint, entry.modified.isoformat(), page, note)
+        with self._lock:
+            found = self._parts.get(key)
+            if found is not None:
+                self._parts.move_to_end(key)
+                return found
+        part = render_event(entry, page, note)
+        with self._lock:
+            self._parts[key] = part
+            while len(self._parts) > self.size:
+                self._parts.popitem(last=False)
+        return part
+
+
+class Publication:
+    """One revision of every feed: a pure function of (event, ledger, settings)."""
+
+    def __init__(self, event: Event, ledger: Ledger, settings: Settings, parts: PartCache | None = None) -> None:
+        self.event = event
+        self.ledger = ledger
+        self.settings = settings
+        self.parts = parts or PartCache()
+        self.feeds: dict[str, Feed] = {feed.key: feed for feed in list_feeds(event)}
+        self.paths: dict[str, str] = {}
+        for key in ledger.served_feeds():
+            self.paths[feed_path(key)] = key
+        for feed in self.feeds.values():
+            self.paths[feed.path] = feed.key
+            for alias in feed.alias_paths:
+                self.paths.setdefault(alias, feed.key)
+        ledger_hash = hashlib.sha256(dump_ledger(ledger)).hexdigest()
+        self.revision = f"{ledger.revised:%Y%m%dT%H%M%SZ}-{ledger_hash[:12]}"
+        self._rendered: OrderedDict[str, dict[str, FeedBody]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def lookup(self, path: str) -> str | None:
+        """Return the feed key served at a URL path, following aliases."""
+        return self.paths.get(path)
+
+    def body(self, key: str, base_url: str) -> FeedBody:
+        """Return the rendered feed for key, with links under base_url."""
+        return self.render_all(base_url)[key]
+
+    def render_all(self, base_url: str) -> dict[str, FeedBody]:
+        """Return every served feed rendered for base_url (cached, a few base URLs at most)."""
+        base_url = base_url.rstrip("/")
+        with self._lock:
+            found = self._rendered.get(base_url)
+            if found is not None:
+                self._rendered.move_to_end(base_url)
+                return found
+        rendered = {key: self._render(key, base_url) for key in sorted(set(self.paths.values()))}
+        with self._lock:
+            self._rendered[base_url] = rendered
+            while len(self._rendered) > 4:
+                self._rendered.popitem(last=False)
+        return rendered
+
+    def _render(self, key: str, base_url: str) -> FeedBody:
+        record = self.ledger.feeds[key]
+        members = self.ledger.members(key)
+        kind, ident = split_key(key)
+        page = base_url + ("/" if kind == CONFERENCE else f"/{kind}s/{ident}")
+        header = CalendarHeader(
+            title=record.title,
+            description=record.description,
+            timezone=self.event.info.timezone,
+            refresh=self.settings.refresh,
+            color=record.color,
+            url=page,
+            product=f"-//feeds//{self.event.info.id}//EN",
+        )
+        zones = {(str(e.content.start.tzinfo), e.content.start.year) for e, _ in members}
+        zones = zones or {(self.event.info.timezone, self.event.info.first_day.year)}
+        first_year = {name: min(year for n, year in zones if n == name) for name, _ in zones}
+        timezones = b"".join(render_timezone(name, year) for name, year in sorted(first_year.items()))
+        events = []
+        for entry, stay in members:
+            session_page = f"{base_url}/sessions/{entry.id}"
+            note = ""
+            if entry.removed is not None:
+                note = REMOVED_NOTE
+            elif not stay.live:
+                note = LEFT_NOTE
+            events.append(self.parts.event(entry, session_page, note))
+        data = render_calendar(render_header(header), timezones, events)
+        etag = '"' + hashlib.sha256(data).hexdigest()[:40] + '"'
+        return FeedBody(data, etag, record.modified)
+
+    def warnings(self) -> list[str]:
+        """Return what an organizer should know that does not stop publishing."""
+        notes = []
+        for key, body in self.render_all("https://feeds.invalid").items():
+            if len(body.data) > FEED_SIZE_WARNING:
+                notes.append(
+                    f"{feed_path(key)} is {len(body.data) / 1024:.0f} KB; Google Calendar drops events past about 1 MB, "
+                    "split it (for example by track)"
+                )
+        return notes
+
+
+def fallback_time(ledger: Ledger | None, event: Event) -> datetime:
+    """Return the revision time used when the ledger cannot be written: the same on every replica."""
+    if ledger is not None:
+        return ledger.revised
+    return datetime.combine(event.info.first_day, clock_time(0), UTC)
+
+
+def sync_ledger(
+    event: Event, settings: Settings, source_check: Callable[[], bool] = lambda: True
+) -> tuple[Ledger, str]:
+    """Return the ledger brought up to date with event, writing it when it changed; and a warning."""
+    store = LedgerFile(settings.ledger_file)
+    ledger = store.read(event.info.id)
+    now = settings.clock()
+    updated, changed = advance(ledger, event, now, settings.tombstone_days)
+    if not changed:
+        return updated, ""
+    try:
+        with store.locked():
+            ledger = store.read(event.info.id)
+            updated, changed = advance(ledger, event, now, settings.tombstone_days)
+            if changed:
+                if not source_check():
+                    raise LedgerError("the event file changed while its revision was being recorded; retrying")
+                store.write(updated)
+    except LedgerReadOnlyError as err:
+        moment = fallback_time(ledger, event)
+        updated, _ = advance(ledger, event, moment, settings.tombstone_days)
+        return updated, (
+            f"{err}; serving the changes in {settings.event_file} with revision time {moment:%Y-%m-%d %H:%M:%S} UTC. "
+            f"Run 'feeds publish {settings.event_file}' where the ledger is writable and deploy the ledger with the event file"
+        )
+    return updated, ""
+
+
+def next_expiry(ledger: Ledger, tombstone_days: int) -> datetime | None:
+    """Return when the next tombstone is due to be dropped, if any."""
+    lefts = [
+        stay.left for entry in ledger.sessions.values() for stay in entry.feeds.values() if stay.tombstone and stay.left
+    ]
+    return min(lefts) + timedelta(days=tombstone_days) if lefts else None
+
+
+@dataclass
+class Status:
+    """What /healthz reports about loading."""
+
+    errors: list[str] = field(default_factory=list)
+    error_since: datetime | None = None
+    warning: str = ""
+    loaded_at: datetime | None = None
+
+
+class Publisher:
+    """Serve the newest good publication; reload on change with a throttled stat."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.parts = PartCache()
+        self.status = Status()
+        self._current: Publication | None = None
+        self._event_state = FileState(False)
+        self._ledger_state = FileState(False)
+        self._last_check = float("-inf")
+        self._lock = threading.Lock()
+        self._expiry: datetime | None = None
+        self.check(force=True)
+
+    @property
+    def current(self) -> Publication | None:
+        """Return the publication to serve, checking the files at most once per reload interval."""
+        if time.monotonic() - self._last_check >= self.settings.reload_seconds:
+            self.check()
+        return self._current
+
+    def check(self, force: bool = False) -> None:
+        """Reload when event.yaml or the ledger changed; keep the last good publication on any error."""
+        if not self._lock.acquire(blocking=force):
+            return
+        try:
+            self._last_check = time.monotonic()
+            event_state = FileState.of(self.settings.event_file)
+            ledger_state = FileState.of(self.settings.ledger_file)
+            due = self._expiry is not None and self.settings.clock() >= self._expiry
+            if not force and not due and event_state == self._event_state and ledger_state == self._ledger_state:
+                return
+            if not event_state.exists:
+                self._fail([f"{self.settings.event_file}: the file is missing; still serving the last good revision"])
+                return
+            if not force and time.time() - event_state.mtime_ns / 1e9 < self.settings.settle_seconds:
+                return  # still being written: look again on the next check
+            self._reload(event_state, ledger_state)
+        finally:
+            self._lock.release()
+
+    def _reload(self, event_state: FileState, ledger_state: FileState) -> None:
+        path = self.settings.event_file
+        try:
+            data = read_source(path, self.settings.max_event_bytes)
+            current = self._current
+            if current is not None and hashlib.sha256(data).hexdigest() == current.event.source_sha256:
+                event = current.event
+            else:
+                event = parse_event(data, str(path))
+        except EventFileError as err:
+            self._event_state = event_state
+            self._fail([str(p) for p in err.problems])
+            return
+
+        def unchanged() -> bool:
+            try:
+                return (
+                    hashlib.sha256(read_source(path, self.settings.max_event_bytes)).hexdigest() == event.source_sha256
+                )
+            except EventFileError:
+                return False
+
+        try:
+            ledger, warning = sync_ledger(event, self.settings, unchanged)
+        except LedgerError as err:
+            self._fail([str(err)])
+            return
+        self._event_state = event_state
+        self._ledger_state = FileState.of(self.settings.ledger_file)
+        current = self._current
+        if current is None or current.ledger != ledger or current.event != event:
+            self._current = Publication(event, ledger, self.settings, self.parts)
+            log.info("publishing revision %s of %s", self._current.revision, path)
+        self._expiry = next_expiry(ledger, self.settings.tombstone_days)
+        self.status = Status(warning=warning, loaded_at=self.settings.clock())
+        if warning:
+            log.warning("%s", warning)
+
+    def _fail(self, errors: list[str]) -> None:
+        if errors != self.status.errors:
+            for line in errors:
+                log.error("%s", line)
+            if self._current is not None:
+                log.error("still serving revision %s", self._current.revision)
+        since = self.status.error_since if self.status.errors == errors else self.settings.clock()
+        self.status = Status(
+            errors=errors, error_since=since, warning=self.status.warning, loaded_at=self.status.loaded_at
+        )
+
+
+def load_publication(settings: Settings) -> tuple[Publication, str]:
+    """Load the event, sync the ledger and return the publication (for the CLI)."""
+    event = load_event(settings.event_file, settings.max_event_bytes)
+    ledger, warning = sync_ledger(event, settings)
+    return Publication(event, ledger, settings), warning
