@@ -1,0 +1,25 @@
+"""gunicorn settings: `gunicorn --config python:feeds.gunicorn_conf wsgi:app`.
+
+Feeds are served from memory, so plain sync workers do; each worker loads the
+event and reloads it on change by itself. Environment: PORT (default 8000),
+BIND (default 127.0.0.1:$PORT; use 0.0.0.0:$PORT behind a proxy),
+WEB_CONCURRENCY (workers, default 2 x cores + 1, at most 8).
+"""
+
+import multiprocessing
+import os
+
+port = os.environ.get("PORT", "8000")
+bind = os.environ.get("BIND", f"127.0.0.1:{port}")
+workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 10
+keepalive = 5
+max_requests = 0
+accesslog = "-"
+errorlog = "-"
+# Bounded request lines and headers: nothing the feeds need is long.
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
