@@ -153,7 +153,9 @@ def render_header(header: CalendarHeader) -> bytes:
     return data[: -len(END)]
 
 
-def session_description(content: Content, page: str, note: str = "", moved_from: datetime | None = None) -> str:
+def session_description(
+    content: Content, page: str, note: str = "", moved_from: datetime | None = None, cancelled: bool = False
+) -> str:
     """Return the plain-text description: notes, abstract, speakers, links."""
     blocks = []
     if note:
@@ -168,7 +170,7 @@ def session_description(content: Content, page: str, note: str = "", moved_from:
     links = [f"Session page: {page}"]
     if content.url and content.url != page:
         links.append(f"More: {content.url}")
-    if content.join_url:
+    if content.join_url and not cancelled:
         links.append(f"Join: {content.join_url}")
     blocks.append("\n".join(links))
     return "\n\n".join(blocks)
@@ -190,7 +192,7 @@ def render_event(entry: Entry, page: str, tombstone: str = "") -> bytes:
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
     moved = None if cancelled else entry.moved_from
-    event.add("description", session_description(content, page, tombstone, moved))
+    event.add("description", session_description(content, page, tombstone, moved, cancelled))
     event.add("url", page, parameters={"VALUE": "URI"})
     if content.location:
         event.add("location", content.location)
@@ -201,7 +203,7 @@ def render_event(entry: Entry, page: str, tombstone: str = "") -> bytes:
         event.add(
             "conference",
             content.join_url,
-            parameters={"VALUE": "URI", "FEATURE": "AUDIO,VIDEO", "LABEL": vText("Join online")},
+            parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": "Join online"},
         )
     return bytes(event.to_ical())
 

@@ -1,0 +1,328 @@
+"""Scenarios: organizers edit event.yaml while subscribers poll; calendars must follow."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from icalendar import Calendar
+
+from feeds import cli
+from feeds.ledger import LedgerFile, LedgerReadOnlyError
+
+from .conftest import Clock
+
+UID = "{}@tiny.example.org"
+FEEDS = [
+    "/conference.ics",
+    "/tracks/systems.ics",
+    "/tracks/people.ics",
+    "/speakers/ada.ics",
+    "/speakers/zoe.ics",
+    "/speakers/host.ics",
+    "/sessions/opening.ics",
+    "/sessions/engines.ics",
+    "/sessions/dropped.ics",
+    "/sessions/night-owl.ics",
+]
+
+
+class Organizer:
+    """Edits the event file the way a person does, and reads feeds like a client."""
+
+    def __init__(self, path: Path, client: FlaskClient, clock: Clock) -> None:
+        self.path = path
+        self.client = client
+        self.clock = clock
+        self.stamp = 1_700_000_000
+
+    def write(self, text: str) -> None:
+        self.path.write_text(text)
+        self.stamp += 10  # distinct mtimes even on coarse file-system clocks
+        os.utime(self.path, (self.stamp, self.stamp))
+        self.clock.advance(hours=1)
+
+    def edit(self, old: str, new: str) -> None:
+        text = self.path.read_text()
+        assert old in text, old
+        self.write(text.replace(old, new, 1))
+
+    def snapshot(self) -> dict[str, tuple[bytes, str]]:
+        found = {}
+        for path in FEEDS:
+            response = self.client.get(path)
+            if response.status_code == 200:
+                found[path] = (response.data, response.headers["ETag"])
+        return found
+
+    def events(self, path: str) -> dict[str, object]:
+        response = self.client.get(path)
+        assert response.status_code == 200, path
+        return {str(e["UID"]): e for e in Calendar.from_ical(response.data).walk("VEVENT")}
+
+
+@pytest.fixture
+def organizer(client: FlaskClient, event_dir: Path, clock: Clock) -> Organizer:
+    return Organizer(event_dir / "event.yaml", client, clock)
+
+
+def unchanged(before: dict[str, tuple[bytes, str]], after: dict[str, tuple[bytes, str]]) -> set[str]:
+    return {path for path in before if after.get(path) == before[path]}
+
+
+def stamp(clock: Clock) -> str:
+    return clock.now.strftime("%Y%m%dT%H%M%SZ")
+
+
+def test_move_bumps_sequence_notes_the_old_time_and_leaves_other_feeds_alone(
+    organizer: Organizer, clock: Clock
+) -> None:
+    before = organizer.snapshot()
+    organizer.edit(
+        "start: 2024-03-30 09:15\n    end: 2024-03-30 10:00", "start: 2024-03-30 11:00\n    end: 2024-03-30 11:45"
+    )
+    after = organizer.snapshot()
+    event = organizer.events("/conference.ics")[UID.format("engines")]
+    assert event["SEQUENCE"] == 1
+    assert event["LAST-MODIFIED"].to_ical().decode() == stamp(clock)
+    assert event["DTSTAMP"].to_ical().decode() == stamp(clock)
+    assert str(event["DESCRIPTION"]).startswith("Moved from Sat 30 Mar 09:15 CET\n\nFirst line.")
+    assert unchanged(before, after) == {
+        "/speakers/host.ics",
+        "/sessions/opening.ics",
+        "/sessions/dropped.ics",
+        "/sessions/night-owl.ics",
+    }
+    others = organizer.events("/conference.ics")
+    assert others[UID.format("opening")]["SEQUENCE"] == 0
+    # A later edit that does not move it drops the note (it describes the latest revision only).
+    organizer.edit("Second paragraph", "Second, revised paragraph")
+    event = organizer.events("/conference.ics")[UID.format("engines")]
+    assert event["SEQUENCE"] == 2
+    assert str(event["DESCRIPTION"]).startswith("First line.")
+
+
+def test_retitle(organizer: Organizer, clock: Clock) -> None:
+    organizer.edit("title: Opening", "title: Welcome and opening")
+    for path in ("/conference.ics", "/tracks/systems.ics", "/speakers/host.ics", "/sessions/opening.ics"):
+        event = organizer.events(path)[UID.format("opening")]
+        assert str(event["SUMMARY"]) == "Welcome and opening"
+        assert event["SEQUENCE"] == 1
+        assert event["LAST-MODIFIED"].to_ical().decode() == stamp(clock)
+        assert not str(event["DESCRIPTION"]).startswith("Moved")
+
+
+def test_cancel_and_uncancel(organizer: Organizer) -> None:
+    organizer.edit("    title: Opening\n", "    title: Opening\n    status: cancelled\n")
+    event = organizer.events("/tracks/people.ics")[UID.format("opening")]
+    assert (str(event["STATUS"]), str(event["SUMMARY"]), event["SEQUENCE"]) == ("CANCELLED", "Cancelled: Opening", 1)
+    organizer.edit("    status: cancelled\n", "")
+    event = organizer.events("/tracks/people.ics")[UID.format("opening")]
+    assert (str(event["STATUS"]), str(event["SUMMARY"]), event["SEQUENCE"]) == ("CONFIRMED", "Opening", 2)
+
+
+def remove_session(text: str, ident: str) -> str:
+    start = text.index(f"  - id: {ident}\n")
+    end = text.find("\n  - id: ", start + 1)
+    return text[:start] + (text[end + 1 :] if end != -1 else "")
+
+
+def test_deleted_session_stays_as_tombstone_then_expires(
+    organizer: Organizer, client: FlaskClient, clock: Clock
+) -> None:
+    organizer.write(remove_session(organizer.path.read_text(), "night-owl"))
+    removed_at = stamp(clock)
+    for path in ("/conference.ics", "/tracks/systems.ics", "/sessions/night-owl.ics"):
+        event = organizer.events(path)[UID.format("night-owl")]
+        assert str(event["STATUS"]) == "CANCELLED"
+        assert str(event["SUMMARY"]) == "Cancelled: Across the DST change"
+        assert event["SEQUENCE"] == 1
+        assert event["LAST-MODIFIED"].to_ical().decode() == removed_at
+        assert str(event["DESCRIPTION"]).startswith("Removed from the schedule.")
+    clock.advance(days=29)
+    assert UID.format("night-owl") in organizer.events("/conference.ics")
+    clock.advance(days=1)
+    assert UID.format("night-owl") not in organizer.events("/conference.ics")
+    assert UID.format("night-owl") not in organizer.events("/tracks/systems.ics")
+    assert client.get("/sessions/night-owl.ics").status_code == 404
+
+
+def test_change_track_leaves_tombstone_in_old_track(organizer: Organizer) -> None:
+    organizer.edit("tracks: [systems, people]", "tracks: [systems]")
+    people = organizer.events("/tracks/people.ics")[UID.format("engines")]
+    systems = organizer.events("/tracks/systems.ics")[UID.format("engines")]
+    assert str(people["STATUS"]) == "CANCELLED"
+    assert str(people["SUMMARY"]).startswith("Cancelled: ")
+    assert str(people["DESCRIPTION"]).startswith("No longer part of this calendar.")
+    assert str(systems["STATUS"]) == "CONFIRMED"
+    assert people["SEQUENCE"] == systems["SEQUENCE"] == 1
+    # Moving back brings it back live, with a higher SEQUENCE.
+    organizer.edit("tracks: [systems]", "tracks: [systems, people]")
+    people = organizer.events("/tracks/people.ics")[UID.format("engines")]
+    assert (str(people["STATUS"]), people["SEQUENCE"]) == ("CONFIRMED", 2)
+
+
+def test_change_speakers_leaves_tombstone_in_old_speaker_feed(organizer: Organizer) -> None:
+    organizer.edit("speakers: [ada, zoe]", "speakers: [ada]")
+    zoe = organizer.events("/speakers/zoe.ics")
+    assert str(zoe[UID.format("engines")]["STATUS"]) == "CANCELLED"
+    assert str(zoe[UID.format("dropped")]["STATUS"]) == "CANCELLED"  # cancelled by the organizers all along
+    ada = organizer.events("/speakers/ada.ics")[UID.format("engines")]
+    assert "Zoë" not in str(ada["DESCRIPTION"])
+    assert ada["SEQUENCE"] == 1
+
+
+def test_rename_with_alias_keeps_uid_and_old_url(organizer: Organizer, client: FlaskClient) -> None:
+    organizer.edit("  - id: engines\n", "  - id: engine-room\n    aliases: [engines]\n")
+    new = client.get("/sessions/engine-room.ics")
+    old = client.get("/sessions/engines.ics")
+    assert new.status_code == old.status_code == 200
+    assert new.data == old.data
+    assert new.headers["ETag"] == old.headers["ETag"]
+    events = organizer.events("/conference.ics")
+    assert UID.format("engines") in events
+    assert UID.format("engine-room") not in events
+    assert str(events[UID.format("engines")]["URL"]).endswith("/sessions/engine-room")
+    assert all(str(e["STATUS"]) == "CONFIRMED" for uid, e in events.items() if uid != UID.format("dropped"))
+
+
+def test_rename_without_alias_tombstones_old_and_check_warns(
+    organizer: Organizer, event_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    organizer.edit("  - id: engines\n", "  - id: engine-room\n")
+    events = organizer.events("/conference.ics")
+    assert str(events[UID.format("engines")]["STATUS"]) == "CANCELLED"
+    assert str(events[UID.format("engine-room")]["STATUS"]) == "CONFIRMED"
+    # The organizer previews the same mistake on the next edit: check says what line to add.
+    organizer.edit("  - id: engine-room\n", "  - id: engine-hall\n")
+    assert cli.main(["check", str(event_dir / "event.yaml")]) == 0
+    out = capsys.readouterr().out
+    line = organizer.path.read_text().splitlines().index("  - id: engine-hall") + 1
+    assert f"event.yaml:{line}:5: session 'engine-hall' looks like 'engine-room' renamed (same title); " in out
+    assert "add `aliases: [engine-room]`" in out
+
+
+def test_broken_edit_keeps_last_good_feeds_and_recovers(organizer: Organizer, client: FlaskClient) -> None:
+    before = organizer.snapshot()
+    good = organizer.path.read_text()
+    organizer.write(good.replace("start: 2024-03-30 09:15", "start: 9.15am"))
+    assert organizer.snapshot() == before
+    health = client.get("/healthz").get_json()
+    assert health["status"] == "degraded"
+    assert any(
+        "event.yaml:42:12: sessions[1] (id 'engines').start: expected 'YYYY-MM-DD HH:MM', got '9.15am'" in line
+        for line in health["last_error"]
+    )
+    organizer.write(good[: len(good) // 2])  # half-written save
+    assert organizer.snapshot() == before
+    organizer.path.unlink()  # an editor's save that replaces the file
+    assert organizer.snapshot() == before
+    assert "missing" in client.get("/healthz").get_json()["last_error"][0]
+    organizer.write(good.replace("title: Opening", "title: Opening!"))
+    assert client.get("/healthz").get_json()["status"] == "ok"
+    assert str(organizer.events("/conference.ics")[UID.format("opening")]["SUMMARY"]) == "Opening!"
+
+
+def test_ledger_records_every_revision(organizer: Organizer, event_dir: Path) -> None:
+    organizer.edit("title: Opening", "title: Opening!")
+    organizer.client.get("/conference.ics")  # the first request after a save publishes it
+    data = json.loads((event_dir / "event.ledger.json").read_text())
+    assert data["format"] == "feeds-ledger"
+    entry = data["sessions"][UID.format("opening")]
+    assert entry["sequence"] == 1
+    assert entry["content"]["title"] == "Opening!"
+    assert [c["kind"] for c in data["revisions"][-1]["changes"]] == ["retitled"]
+    assert not list(event_dir.glob(".event.ledger.json.*.tmp"))
+
+
+def test_corrupt_ledger_is_reported_and_never_overwritten(make_app: Callable[..., Flask], event_dir: Path) -> None:
+    ledger = event_dir / "event.ledger.json"
+    for damage in (
+        b'{"format": "feeds-ledger", "version": 1, "sess',
+        b"not json at all",
+        b'{"format": "feeds-ledger", "version": 1}',
+    ):
+        ledger.write_bytes(damage)
+        app = make_app(event_dir / "event.yaml")
+        client = app.test_client()
+        assert client.get("/conference.ics").status_code == 503
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        (message,) = health.get_json()["last_error"]
+        assert message.startswith(str(ledger))
+        assert "restore it from a backup" in message
+        assert ledger.read_bytes() == damage
+
+
+def test_ledger_of_another_event_is_refused(make_app: Callable[..., Flask], event_dir: Path) -> None:
+    app = make_app(event_dir / "event.yaml")
+    app.test_client().get("/conference.ics")
+    ledger = event_dir / "event.ledger.json"
+    text = ledger.read_text().replace('"event": "tiny-conf"', '"event": "other-conf"')
+    ledger.write_text(text)
+    client = make_app(event_dir / "event.yaml").test_client()
+    assert client.get("/conference.ics").status_code == 503
+    assert "belongs to event 'other-conf'" in client.get("/healthz").get_json()["last_error"][0]
+    assert ledger.read_text() == text
+
+
+def test_read_only_ledger_serves_committed_revisions_deterministically(
+    make_app: Callable[..., Flask], event_dir: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writable = make_app(event_dir / "event.yaml").test_client()
+    committed = writable.get("/conference.ics").data
+    ledger_bytes = (event_dir / "event.ledger.json").read_bytes()
+
+    def refuse(self: LedgerFile) -> None:
+        raise LedgerReadOnlyError(f"{self.path}: cannot be written here (Read-only file system)")
+
+    monkeypatch.setattr(LedgerFile, "locked", refuse)
+    clock.advance(days=3)
+    read_only = make_app(event_dir / "event.yaml").test_client()
+    assert read_only.get("/conference.ics").data == committed
+    # An edit that was not recorded is served with SEQUENCE + 1 and the committed revision time,
+    # identically by every replica, and the ledger stays as committed.
+    text = (event_dir / "event.yaml").read_text().replace("title: Opening", "title: Opening!")
+    (event_dir / "event.yaml").write_text(text)
+    replicas = [make_app(event_dir / "event.yaml").test_client() for _ in range(2)]
+    clock.advance(hours=5)
+    bodies = [r.get("/conference.ics") for r in replicas]
+    assert bodies[0].data == bodies[1].data
+    assert bodies[0].headers["ETag"] == bodies[1].headers["ETag"]
+    event = {str(e["UID"]): e for e in Calendar.from_ical(bodies[0].data).walk("VEVENT")}[UID.format("opening")]
+    assert (str(event["SUMMARY"]), event["SEQUENCE"]) == ("Opening!", 1)
+    assert (event_dir / "event.ledger.json").read_bytes() == ledger_bytes
+    assert "feeds publish" in replicas[0].get("/healthz").get_json()["warning"]
+
+
+def test_diff_previews_without_writing(
+    organizer: Organizer, event_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ledger = event_dir / "event.ledger.json"
+    recorded = ledger.read_bytes()
+    text = organizer.path.read_text()
+    text = text.replace(
+        "start: 2024-03-30 09:15\n    end: 2024-03-30 10:00", "start: 2024-03-30 11:00\n    end: 2024-03-30 11:45"
+    )
+    text = text.replace("    title: Opening\n", "    title: Opening\n    status: cancelled\n")
+    organizer.path.write_text(remove_session(text, "night-owl"))
+    assert cli.main(["diff", str(organizer.path)]) == 0
+    out = capsys.readouterr().out
+    assert "  engines: moved: Sat 30 Mar 09:15-10:00 CET -> Sat 30 Mar 11:00-11:45 CET" in out
+    assert "  opening: cancelled" in out
+    assert "  night-owl: removed from the schedule" in out
+    assert "/tracks/people.ics" in out
+    assert ledger.read_bytes() == recorded
+
+
+def test_unchanged_save_keeps_bytes_and_ledger(organizer: Organizer, event_dir: Path) -> None:
+    before = organizer.snapshot()
+    recorded = (event_dir / "event.ledger.json").read_bytes()
+    organizer.write(organizer.path.read_text() + "\n# a comment only\n")
+    assert organizer.snapshot() == before
+    assert (event_dir / "event.ledger.json").read_bytes() == recorded
