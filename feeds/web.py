@@ -6,10 +6,15 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
 from .catalog import CONFERENCE
 from .load import SLUG
@@ -58,6 +63,17 @@ def published() -> Publication | Response:
     return publication
 
 
+class NotModified(Response):
+    """A 304 that keeps Last-Modified, which werkzeug would strip as an entity header."""
+
+    def get_wsgi_headers(self, environ: WSGIEnvironment) -> Headers:
+        """Return the headers, Last-Modified included (the contract asks 304s to repeat it)."""
+        headers = super().get_wsgi_headers(environ)
+        if "Last-Modified" in self.headers and "Last-Modified" not in headers:
+            headers["Last-Modified"] = self.headers["Last-Modified"]
+        return headers
+
+
 def _http_date(moment: datetime) -> str:
     return format_datetime(moment.astimezone(UTC), usegmt=True)
 
@@ -89,7 +105,7 @@ def calendar_response(body: FeedBody, download: str = "") -> Response:
         "X-Content-Type-Options": "nosniff",
     }
     if _not_modified(body):
-        return Response(status=304, headers=headers)
+        return NotModified(status=304, headers=headers)
     response = Response(body.data, status=200, headers=headers, content_type=CALENDAR_TYPE)
     if download:
         response.headers["Content-Disposition"] = f'attachment; filename="{download}"'
