@@ -23,3 +23,5 @@ errorlog = "-"
 limit_request_line = 4094
 limit_request_fields = 50
 limit_request_field_size = 8190
+# No control socket: several servers (replicas, tests) may run on one machine.
+control_socket_disable = True

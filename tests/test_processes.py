@@ -1,0 +1,184 @@
+"""Real gunicorn servers on the same files: replicas agree, concurrent edits converge."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from feeds.ledger import parse_ledger
+
+from .conftest import REAL_EVENT
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+class Server:
+    def __init__(self, event_file: Path, workers: int = 2) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "FEEDS_EVENT_FILE": str(event_file),
+            "FEEDS_BASE_URL": "https://feeds.example.org",
+            "FEEDS_RELOAD_SECONDS": "0.2",
+            "FEEDS_SETTLE_SECONDS": "0.1",
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": str(workers),
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                "python:feeds.gunicorn_conf",
+                "--access-logfile",
+                "/dev/null",
+                "wsgi:app",
+            ],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if fetch(self.base + "/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("gunicorn did not start")
+
+    def get(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        return fetch(self.base + path)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        if self.process.stderr:
+            self.process.stderr.close()
+
+
+@pytest.fixture
+def real_event(tmp_path: Path) -> Path:
+    shutil.copy(REAL_EVENT, tmp_path / "event.yaml")
+    return tmp_path / "event.yaml"
+
+
+@pytest.fixture
+def servers(real_event: Path) -> Iterator[list[Server]]:
+    started: list[Server] = []
+    try:
+        for _ in range(2):
+            started.append(Server(real_event))
+        yield started
+    finally:
+        for server in started:
+            server.stop()
+
+
+def feed_paths(server: Server) -> list[str]:
+    html = server.get("/")[2].decode()
+    return sorted({part.split('"')[0] for part in html.split('href="https://feeds.example.org')[1:]})
+
+
+def test_two_servers_serve_identical_bytes_and_etags(servers: list[Server]) -> None:
+    first, second = servers
+    paths = feed_paths(first)
+    assert len(paths) == 44
+    for path in paths:
+        a, b = first.get(path), second.get(path)
+        assert a[0] == b[0] == 200, path
+        assert a[2] == b[2], path
+        assert a[1]["ETag"] == b[1]["ETag"]
+        assert a[1]["Last-Modified"] == b[1]["Last-Modified"]
+        assert a[1]["Content-Type"] == "text/calendar; charset=utf-8"
+        again = first.get(path)
+        status, _, _ = fetch(first.base + path, {"If-None-Match": again[1]["ETag"]})
+        assert status == 304
+
+
+def wait_for(servers: list[Server], digest: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        # Several requests per server so that every worker has looked.
+        seen = {json.loads(s.get("/healthz")[2])["event_sha256"] for s in servers for _ in range(6)}
+        if seen == {digest}:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"servers did not converge on {digest}")
+
+
+def test_concurrent_edits_converge_on_identical_bytes_and_an_intact_ledger(
+    servers: list[Server], real_event: Path
+) -> None:
+    import hashlib
+
+    stop = threading.Event()
+    statuses: list[int] = []
+
+    def hammer(server: Server) -> None:
+        while not stop.is_set():
+            statuses.append(server.get("/conference.ics")[0])
+
+    threads = [threading.Thread(target=hammer, args=(s,)) for s in servers for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        text = real_event.read_text()
+        for minute in range(5):
+            text = text.replace(
+                f"title: Thrift unification{'!' * minute}", f"title: Thrift unification{'!' * (minute + 1)}"
+            )
+            temporary = real_event.with_suffix(".tmp")
+            temporary.write_text(text)
+            os.replace(temporary, real_event)
+            wait_for(servers, hashlib.sha256(text.encode()).hexdigest())
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert set(statuses) == {200}
+    ledger = parse_ledger((real_event.parent / "event.ledger.json").read_bytes())
+    assert ledger.sessions["thrift@atscaleconference.com"].sequence == 5
+    assert ledger.sessions["ray-keynote@atscaleconference.com"].sequence == 0
+    bodies = {s.get(path)[2] for s in servers for path in ["/sessions/thrift.ics"] * 6}
+    assert len(bodies) == 1
+    assert b"SUMMARY:Thrift unification!!!!!\r\n" in bodies.pop()
