@@ -312,7 +312,8 @@ class Publisher:
         if current is None or current.ledger != ledger or current.event != event:
             self._current = Publication(event, ledger, self.settings, self.parts)
             log.info("publishing revision %s of %s", self._current.revision, path)
-        self._expiry = next_expiry(ledger, self.settings.tombstone_days)
+        # A read-only ledger cannot record expiries; 'feeds publish' does it where it is writable.
+        self._expiry = None if warning else next_expiry(ledger, self.settings.tombstone_days)
         self.status = Status(warning=warning, loaded_at=self.settings.clock())
         if warning:
             log.warning("%s", warning)
