@@ -68,8 +68,15 @@ class Content:
         return self.status == CANCELLED
 
     def fingerprint(self) -> str:
-        """Return a hash of everything the calendar event says."""
-        text = json.dumps(content_to_json(self), sort_keys=True, ensure_ascii=False)
+        """Return a hash of everything the calendar event says.
+
+        Track and speaker ids are left out: renaming one (with an alias) changes
+        no calendar text, so it must not bump SEQUENCE.
+        """
+        data = content_to_json(self)
+        data["tracks"] = [name for _, name in self.tracks]
+        data["speakers"] = [credit for _, credit in self.speakers]
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -326,3 +326,77 @@ def test_unchanged_save_keeps_bytes_and_ledger(organizer: Organizer, event_dir: 
     organizer.write(organizer.path.read_text() + "\n# a comment only\n")
     assert organizer.snapshot() == before
     assert (event_dir / "event.ledger.json").read_bytes() == recorded
+
+
+def test_renamed_track_and_speaker_with_alias_keep_bytes_under_both_urls(
+    organizer: Organizer, client: FlaskClient
+) -> None:
+    before = organizer.snapshot()
+    text = organizer.path.read_text()
+    text = text.replace("  - id: people\n", "  - id: process\n    aliases: [people]\n")
+    text = text.replace("tracks: [systems, people]", "tracks: [systems, process]").replace(
+        "track: people", "track: process"
+    )
+    text = text.replace("  - id: zoe\n", "  - id: zoe-u\n    aliases: [zoe]\n")
+    organizer.write(text)
+    for old, new in (("/tracks/people.ics", "/tracks/process.ics"), ("/speakers/zoe.ics", "/speakers/zoe-u.ics")):
+        old_response, new_response = client.get(old), client.get(new)
+        assert old_response.data == new_response.data
+        assert old_response.headers["ETag"] == new_response.headers["ETag"]
+        events = Calendar.from_ical(new_response.data).walk("VEVENT")
+        assert all(e["SEQUENCE"] == 0 for e in events)
+        assert [str(e["STATUS"]) for e in events] == [
+            str(e["STATUS"]) for e in Calendar.from_ical(before[old][0]).walk("VEVENT")
+        ]
+    # Only the calendar-level link to the feed's page changed; no event was revised.
+    assert organizer.snapshot()["/conference.ics"] == before["/conference.ics"]
+
+
+READ_ONLY_SCRIPT = """
+import sys
+from pathlib import Path
+from feeds.publish import Settings, load_publication
+publication, warning = load_publication(Settings(Path(sys.argv[1]), Path(sys.argv[2])))
+print(warning)
+print(publication.body("conference", "https://x").data.count(b"BEGIN:VEVENT"))
+"""
+
+
+def test_ledger_on_a_read_only_file_system_is_served_read_only(event_dir: Path) -> None:
+    """A real read-only mount (not a simulated error), made in a private mount namespace."""
+    import shutil
+    import subprocess
+    import sys
+
+    unshare = shutil.which("unshare")
+    if unshare is None or subprocess.run([unshare, "-rm", "true"], capture_output=True, check=False).returncode:
+        pytest.skip("unshare -rm (a private mount namespace) is not available here")
+    folder = event_dir
+    ledger = folder / "event.ledger.json"
+    command = 'mount -o bind,ro "$1" "$1" && shift && exec "$@"'
+    result = subprocess.run(
+        [
+            unshare,
+            "-rm",
+            "sh",
+            "-c",
+            command,
+            "sh",
+            str(folder),
+            sys.executable,
+            "-c",
+            READ_ONLY_SCRIPT,
+            str(folder / "event.yaml"),
+            str(ledger),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert result.returncode == 0, result.stderr
+    warning, count = result.stdout.splitlines()
+    assert "cannot be written here (Read-only file system)" in warning
+    assert "feeds publish" in warning
+    assert count == "4"
+    assert not ledger.exists()
