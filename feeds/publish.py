@@ -28,6 +28,7 @@ from .ledger import (
     LedgerError,
     LedgerFile,
     LedgerReadOnlyError,
+    Stay,
     advance,
     dump_ledger,
     now_utc,
@@ -40,6 +41,7 @@ log = logging.getLogger("feeds")
 REMOVED_NOTE = "Removed from the schedule."
 LEFT_NOTE = "No longer part of this calendar. The session is still on the schedule: see its page below."
 PART_CACHE_SIZE = 50_000
+CUSTOM_CACHE_SIZE = 256
 # Google Calendar drops events from feeds past about 1 MB.
 FEED_SIZE_WARNING = 800 * 1024
 
@@ -116,6 +118,7 @@ class Publication:
         ledger_hash = hashlib.sha256(dump_ledger(ledger)).hexdigest()
         self.revision = f"{ledger.revised:%Y%m%dT%H%M%SZ}-{ledger_hash[:12]}"
         self._rendered: OrderedDict[str, dict[str, FeedBody]] = OrderedDict()
+        self._custom: OrderedDict[tuple[tuple[str, ...], str], FeedBody] = OrderedDict()
         self._lock = threading.Lock()
 
     def lookup(self, path: str) -> str | None:
@@ -143,34 +146,74 @@ class Publication:
 
     def _render(self, key: str, base_url: str) -> FeedBody:
         record = self.ledger.feeds[key]
-        members = self.ledger.members(key)
         kind, ident = split_key(key)
         page = base_url + ("/" if kind == CONFERENCE else f"/{kind}s/{ident}")
-        header = CalendarHeader(
-            title=record.title,
-            description=record.description,
+        header = self._header(record.title, record.description, page, record.color)
+        data = self._assemble(header, self.ledger.members(key), base_url)
+        return FeedBody(data, _etag(data), record.modified)
+
+    def custom_body(self, keys: tuple[str, ...], base_url: str) -> FeedBody:
+        """Return the union of several feeds as one calendar (each session once, in time order).
+
+        A session live in any of the feeds is shown live; one that is only a
+        tombstone in them is shown as that tombstone. Bodies are cached, bounded.
+        """
+        base_url = base_url.rstrip("/")
+        keys = tuple(sorted(set(keys)))
+        cache_key = (keys, base_url)
+        with self._lock:
+            found = self._custom.get(cache_key)
+            if found is not None:
+                self._custom.move_to_end(cache_key)
+                return found
+        chosen: dict[str, tuple[Entry, Stay]] = {}
+        for key in keys:
+            for entry, stay in self.ledger.members(key):
+                if entry.uid not in chosen or (stay.live and not chosen[entry.uid][1].live):
+                    chosen[entry.uid] = (entry, stay)
+        members = sorted(chosen.values(), key=lambda pair: (pair[0].content.start, pair[0].content.end, pair[0].uid))
+        records = [self.ledger.feeds[key] for key in keys]
+        names = [record.title.split(" · ", 1)[-1] for record in records]
+        title = f"{self.event.info.name} · " + " + ".join(names)
+        description = f"Chosen sessions of {self.event.info.name}: " + "; ".join(names) + "."
+        query = "&".join(f"{kind}={ident}" for kind, ident in (split_key(key) for key in keys))
+        header = self._header(title, description, f"{base_url}/?{query}", "")
+        data = self._assemble(header, members, base_url)
+        body = FeedBody(data, _etag(data), max(record.modified for record in records))
+        with self._lock:
+            self._custom[cache_key] = body
+            while len(self._custom) > CUSTOM_CACHE_SIZE:
+                self._custom.popitem(last=False)
+        return body
+
+    def _header(self, title: str, description: str, page: str, color: str) -> CalendarHeader:
+        return CalendarHeader(
+            title=title,
+            description=description,
             timezone=self.event.info.timezone,
             refresh=self.settings.refresh,
-            color=record.color,
+            color=color,
             url=page,
             product=f"-//feeds//{self.event.info.id}//EN",
         )
-        zones = {(str(e.content.start.tzinfo), e.content.start.year) for e, _ in members}
-        zones = zones or {(self.event.info.timezone, self.event.info.first_day.year)}
-        first_year = {name: min(year for n, year in zones if n == name) for name, _ in zones}
-        timezones = b"".join(render_timezone(name, year) for name, year in sorted(first_year.items()))
+
+    def _assemble(self, header: CalendarHeader, members: list[tuple[Entry, Stay]], base_url: str) -> bytes:
+        """Return a calendar from cached parts: header, one VTIMEZONE per zone, VEVENTs."""
+        zones: dict[str, int] = {}
+        for entry, _ in members:
+            name, year = str(entry.content.start.tzinfo), entry.content.start.year
+            zones[name] = min(year, zones.get(name, year))
+        zones = zones or {self.event.info.timezone: self.event.info.first_day.year}
+        timezones = b"".join(render_timezone(name, year) for name, year in sorted(zones.items()))
         events = []
         for entry, stay in members:
-            session_page = f"{base_url}/sessions/{entry.id}"
             note = ""
             if entry.removed is not None:
                 note = REMOVED_NOTE
             elif not stay.live:
                 note = LEFT_NOTE
-            events.append(self.parts.event(entry, session_page, note))
-        data = render_calendar(render_header(header), timezones, events)
-        etag = '"' + hashlib.sha256(data).hexdigest()[:40] + '"'
-        return FeedBody(data, etag, record.modified)
+            events.append(self.parts.event(entry, f"{base_url}/sessions/{entry.id}", note))
+        return render_calendar(render_header(header), timezones, events)
 
     def warnings(self) -> list[str]:
         """Return what an organizer should know that does not stop publishing."""
@@ -182,6 +225,10 @@ class Publication:
                     "split it (for example by track)"
                 )
         return notes
+
+
+def _etag(data: bytes) -> str:
+    return '"' + hashlib.sha256(data).hexdigest()[:40] + '"'
 
 
 def fallback_time(ledger: Ledger | None, event: Event) -> datetime:
