@@ -141,7 +141,7 @@ def edit_loop(event: Path, base: str, edits: int, seconds: float, rng: random.Ra
             os.replace(temporary, event)
             report.valid_edits += 1
         elif kind == "broken":
-            name, text = broken_variants(last_valid)[number % 5]
+            _, text = broken_variants(last_valid)[number % 5]
             event.write_text(text)
             time.sleep(pause / 2)
             event.write_text(last_valid)
@@ -195,7 +195,16 @@ def _run(folder: Path, seconds: float, edits: int, clients: int, workers: int, r
         "WEB_CONCURRENCY": str(workers),
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "python:feeds.gunicorn_conf", "--access-logfile", "/dev/null", "wsgi:app"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "python:feeds.gunicorn_conf",
+            "--access-logfile",
+            "/dev/null",
+            "wsgi:app",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
