@@ -11,16 +11,14 @@ import multiprocessing
 import os
 import random
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from icalendar import Calendar
+
+from tests.servers import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHS = ["/conference.ics", "/tracks/developer-experience.ics", "/sessions/thrift.ics", "/speakers/nandhini.ics"]
@@ -51,13 +49,6 @@ class Report:
             f"{len(self.bad_bodies)} bad bodies; final state {'matches' if self.final_ok else 'DOES NOT match'} the last valid edit; "
             f"ledger {'intact' if self.ledger_ok else 'DAMAGED'}"
         )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def version_text(base: str, version: int) -> str:
@@ -186,34 +177,10 @@ def _run(folder: Path, seconds: float, edits: int, clients: int, workers: int, r
     event.write_text(version_text(base, 0))
     titles = {f"Thrift unification v{n}": n for n in range(edits + 1)}
     titles |= {f"Cancelled: Thrift unification v{n}": n for n in range(edits + 1)}
-    port = free_port()
-    env = {
-        **os.environ,
-        "FEEDS_EVENT_FILE": str(event),
-        "FEEDS_BASE_URL": "https://feeds.example.org",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(workers),
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            "python:feeds.gunicorn_conf",
-            "--access-logfile",
-            "/dev/null",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    server = Server(event, workers=workers, FEEDS_RELOAD_SECONDS="1", FEEDS_SETTLE_SECONDS="0.3")
+    port = server.port
     report = Report()
     try:
-        _wait_ready(port)
         queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
         context = multiprocessing.get_context("fork")
         loaders = [context.Process(target=load, args=(port, seconds, titles, queue)) for _ in range(clients)]
@@ -232,22 +199,8 @@ def _run(folder: Path, seconds: float, edits: int, clients: int, workers: int, r
         report.final_ok = _final_state_matches(port, last_valid, workers)
         report.ledger_ok = _ledger_intact(folder / "event.ledger.json")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.stop()
     return report
-
-
-def _wait_ready(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start")
 
 
 def _final_state_matches(port: int, last_valid: str, workers: int) -> bool:

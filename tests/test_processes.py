@@ -5,14 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,79 +15,9 @@ import pytest
 from feeds.ledger import parse_ledger
 
 from .conftest import REAL_EVENT
+from .servers import Server, fetch
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read()
-
-
-class Server:
-    def __init__(self, event_file: Path, workers: int = 2) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "FEEDS_EVENT_FILE": str(event_file),
-            "FEEDS_BASE_URL": "https://feeds.example.org",
-            "FEEDS_RELOAD_SECONDS": "0.2",
-            "FEEDS_SETTLE_SECONDS": "0.1",
-            "PORT": str(self.port),
-            "WEB_CONCURRENCY": str(workers),
-        }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--config",
-                "python:feeds.gunicorn_conf",
-                "--access-logfile",
-                "/dev/null",
-                "wsgi:app",
-            ],
-            cwd=Path(__file__).resolve().parent.parent,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if fetch(self.base + "/healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
-
-    def get(self, path: str) -> tuple[int, dict[str, str], bytes]:
-        return fetch(self.base + path)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        if self.process.stderr:
-            self.process.stderr.close()
 
 
 @pytest.fixture
