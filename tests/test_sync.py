@@ -400,3 +400,43 @@ def test_ledger_on_a_read_only_file_system_is_served_read_only(event_dir: Path) 
     assert "feeds publish" in warning
     assert count == "4"
     assert not ledger.exists()
+
+
+def test_deleted_track_keeps_serving_its_tombstones_until_they_expire(
+    organizer: Organizer, client: FlaskClient, clock: Clock
+) -> None:
+    text = organizer.path.read_text()
+    text = text.replace('  - id: people\n    name: People, Process\n    color: "#16a34a"\n', "")
+    text = text.replace("tracks: [systems, people]", "tracks: [systems]").replace("track: people", "track: systems")
+    organizer.write(text)
+    events = organizer.events("/tracks/people.ics")
+    assert set(events) == {UID.format(i) for i in ("opening", "engines", "dropped")}
+    assert all(str(e["STATUS"]) == "CANCELLED" for e in events.values())
+    # The plenary left the deleted track's feed: SEQUENCE goes up everywhere, though nothing else changed.
+    assert organizer.events("/conference.ics")[UID.format("opening")]["SEQUENCE"] == 1
+    response = client.get("/tracks/people.ics")
+    assert b"X-WR-CALNAME:Tiny Conf 2024 \xc2\xb7 People\\, Process" in response.data
+    clock.advance(days=31)
+    assert client.get("/tracks/people.ics").status_code == 404
+
+
+def test_deleted_then_restored_session_comes_back_with_the_same_uid(organizer: Organizer) -> None:
+    original = organizer.path.read_text()
+    organizer.write(remove_session(original, "night-owl"))
+    assert str(organizer.events("/conference.ics")[UID.format("night-owl")]["STATUS"]) == "CANCELLED"
+    organizer.write(original)
+    event = organizer.events("/conference.ics")[UID.format("night-owl")]
+    assert (str(event["STATUS"]), str(event["SUMMARY"]), event["SEQUENCE"]) == ("CONFIRMED", "Across the DST change", 2)
+    assert str(organizer.events("/tracks/systems.ics")[UID.format("night-owl")]["STATUS"]) == "CONFIRMED"
+
+
+def test_last_modified_follows_the_newest_revision_in_each_feed(
+    organizer: Organizer, client: FlaskClient, clock: Clock
+) -> None:
+    before = client.get("/speakers/host.ics").headers["Last-Modified"]
+    organizer.edit("title: Across the DST change", "title: Across the DST change (late)")
+    assert client.get("/speakers/host.ics").headers["Last-Modified"] == before
+    changed = client.get("/tracks/systems.ics")
+    assert changed.headers["Last-Modified"] == clock.now.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    # A client holding the old copy is not told 304.
+    assert client.get("/tracks/systems.ics", headers={"If-Modified-Since": before}).status_code == 200
