@@ -9,14 +9,17 @@ tags are errors. Validation collects every problem, then raises one
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
+import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
@@ -38,6 +41,11 @@ MAX_ID_LENGTH = 64
 # "Cancelled: " (11 octets) + title must stay under the 255-octet SUMMARY limit.
 MAX_TITLE_BYTES = 243
 CANCELLED_PREFIX = "Cancelled: "
+# Values that YAML aliases (*name) may repeat in all; a "billion laughs" file stops here.
+MAX_REPEATED_NODES = 10_000
+# Years and lengths that keep every time convertible to UTC and into a calendar.
+YEARS = range(1900, 3000)
+MAX_DURATION = timedelta(days=366)
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LOCAL_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})")
@@ -50,11 +58,19 @@ DOMAIN = re.compile(
 NULLS = {"", "~", "null", "Null", "NULL"}
 TRUE = {"true", "True", "TRUE"}
 FALSE = {"false", "False", "FALSE"}
+YAML_WORDS = {"yes", "no", "on", "off", "y", "n"}
 YAML_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:seq",
     "tag:yaml.org,2002:map",
 }
+# Characters a message shows escaped: controls, invisible formatting, line separators, unassigned.
+INVISIBLE = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"}
+# Line breaks for YAML that editors show on one line (often pasted from web pages): read as spaces,
+# so that line numbers match what the organizer sees.
+SEPARATORS = str.maketrans({"\u2028": " ", "\u2029": " ", "\x85": " "})
+# Zones that name no place: the server's own setting, and tzdata's placeholder.
+NOT_PLACES = {"localtime", "Factory"}
 
 T = TypeVar("T")
 
@@ -100,7 +116,7 @@ def clean_text(value: str) -> str:
 
 def suggest(wrong: str, choices: Iterable[str]) -> str:
     """Return "; did you mean 'x'?" for the closest choice, or ''."""
-    close = difflib.get_close_matches(wrong, list(choices), n=1, cutoff=0.5)
+    close = difflib.get_close_matches(wrong, list(choices), n=1, cutoff=0.65)
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
@@ -132,13 +148,13 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Return the raw bytes of the event file, refusing a missing or oversized one."""
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise _file_error(
-                name,
-                f"the file is {size:,} bytes; the limit is {max_bytes:,} (FEEDS_MAX_EVENT_BYTES)",
-            )
         with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                raise _file_error(
+                    name,
+                    f"the file is {size:,} bytes; the limit is {max_bytes:,} (FEEDS_MAX_EVENT_BYTES)",
+                )
             data = handle.read(max_bytes + 1)
     except FileNotFoundError:
         raise _file_error(name, "the file does not exist; create it or set FEEDS_EVENT_FILE") from None
@@ -146,6 +162,8 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         raise _file_error(name, "is a folder, not a file; point FEEDS_EVENT_FILE at event.yaml") from None
     except PermissionError:
         raise _file_error(name, "cannot be read (permission denied)") from None
+    except OSError as err:
+        raise _file_error(name, f"cannot be read ({err.strerror or err})") from None
     if len(data) > max_bytes:
         raise _file_error(name, f"the file is over {max_bytes:,} bytes (FEEDS_MAX_EVENT_BYTES)")
     return data
@@ -168,11 +186,17 @@ def _file_error(name: str, message: str, line: int = 1, column: int = 1) -> Even
     return EventFileError([Problem(name, line, column, "", message)])
 
 
+def _position(text: str, index: int) -> tuple[int, int]:
+    """Return the 1-based line and column of text[index]."""
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
 def _decode(data: bytes, filename: str) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").translate(SEPARATORS)
     except UnicodeDecodeError as err:
         before = data[: err.start]
         line = before.count(b"\n") + 1
@@ -192,34 +216,67 @@ class _Loader(
     yaml.composer.Composer,
     yaml.resolver.BaseResolver,
 ):
-    """Compose YAML into nodes without typing any scalar."""
+    """Compose YAML into nodes without typing any scalar, counting what aliases repeat."""
 
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str, filename: str) -> None:
         yaml.reader.Reader.__init__(self, stream)
         yaml.scanner.Scanner.__init__(self)
         yaml.parser.Parser.__init__(self)
         yaml.composer.Composer.__init__(self)
         yaml.resolver.BaseResolver.__init__(self)
+        self.filename = filename
+        self.composed = 0  # nodes so far, an alias counting as every node it repeats
+        self.repeated = 0  # nodes repeated through aliases
+        self.sizes: dict[str, int] = {}
+        self.open: set[str] = set()  # anchors whose value is still being composed
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        anchor = getattr(event, "anchor", None)
+        if isinstance(event, yaml.AliasEvent) and anchor is not None:
+            mark = event.start_mark
+            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            if anchor in self.open:
+                raise _file_error(
+                    self.filename,
+                    f"the YAML alias '*{anchor}' is inside the value it repeats ('&{anchor}'), so it never ends; remove it",
+                    line,
+                    column,
+                )
+            size = self.sizes.get(anchor, 1)
+            self.composed += size
+            self.repeated += size
+            if self.repeated > MAX_REPEATED_NODES:
+                raise _file_error(
+                    self.filename,
+                    f"with this one, YAML aliases (*name) repeat more than {MAX_REPEATED_NODES:,} values; "
+                    "write the values out or nest fewer aliases",
+                    line,
+                    column,
+                )
+            return super().compose_node(parent, index)
+        before = self.composed
+        self.composed += 1
+        if anchor is not None:
+            self.open.add(anchor)
+        node = super().compose_node(parent, index)
+        if anchor is not None:
+            self.open.discard(anchor)
+            self.sizes[anchor] = self.composed - before
+        return node
 
 
 def _compose(text: str, filename: str) -> Node:
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text, filename)
+    except yaml.reader.ReaderError as err:
+        raise _reader_error(err, text, filename) from None
     try:
         node = loader.get_single_node()
-    except yaml.reader.ReaderError as err:
-        before = text[: err.position]
-        line = before.count("\n") + 1
-        column = err.position - (before.rfind("\n") + 1) + 1
-        raise _file_error(
-            filename,
-            f"character U+{ord(str(err.character)) if isinstance(err.character, str) else err.character:04X} is not allowed in YAML; remove it"
-            if isinstance(err.character, str)
-            else "the file has a character YAML does not allow; remove it",
-            line,
-            column,
-        ) from None
     except yaml.MarkedYAMLError as err:
-        raise _yaml_error(err, filename) from None
+        raise _yaml_error(err, text, filename) from None
+    except RecursionError:
+        raise _file_error(filename, "lists and mappings are nested too deeply to read; flatten the file") from None
     finally:
         loader.dispose()
     if node is None:
@@ -230,23 +287,96 @@ def _compose(text: str, filename: str) -> Node:
     return node
 
 
-def _yaml_error(err: yaml.MarkedYAMLError, filename: str) -> EventFileError:
-    mark = err.problem_mark or err.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    problem = err.problem or "YAML syntax error"
-    if "'\\t'" in problem:
+def _reader_error(err: yaml.reader.ReaderError, text: str, filename: str) -> EventFileError:
+    code = err.character if isinstance(err.character, int) else ord(str(err.character)[:1] or "\0")
+    line, column = _position(text, err.position)
+    return _file_error(
+        filename,
+        f"character U+{code:04X} is not allowed in YAML (an invisible control character, often pasted in); delete it",
+        line,
+        column,
+    )
+
+
+def _yaml_error(err: yaml.MarkedYAMLError, text: str, filename: str) -> EventFileError:
+    """Return the YAML syntax error as a problem an organizer can fix, at the place to fix."""
+    problem, context = err.problem or "", err.context or ""
+    mark, start = err.problem_mark or err.context_mark, err.context_mark
+    line, column = (mark.line, mark.column) if mark else (0, 0)
+    lines = text.splitlines()
+    line_text = lines[line] if line < len(lines) else ""
+    indent = len(line_text) - len(line_text.lstrip())
+    message = f"YAML syntax error: {problem}" + (f" {context}" if context else "")
+    if "'\\t'" in problem or "tab character" in problem:
         message = "a tab character here; YAML indents with spaces only, replace tabs with spaces"
-    elif "expected a single document" in (err.context or ""):
+    elif "expected a single document" in context:
         message = "a second YAML document ('---') starts here; keep everything in one document"
-    else:
-        context = f" {err.context}" if err.context else ""
-        hint = ""
-        if "mapping values are not allowed" in problem:
-            hint = "; quote text that contains ': ' (for example title: \"Ray: a framework\")"
-        elif "found character" in problem and "that cannot start any token" in problem:
-            hint = "; quote the value"
-        message = f"YAML syntax error: {problem}{context}{hint}"
-    return _file_error(filename, message, line, column)
+    elif "duplicate anchor" in context and start:
+        name = context.split("'")[1] if context.count("'") >= 2 else ""
+        message = (
+            f"YAML syntax error: the anchor '&{name}' is already defined at line {start.line + 1}; rename one of them"
+        )
+    elif "quoted scalar" in context and "end of stream" in problem and start:
+        line, column = start.line, start.column
+        message = "YAML syntax error: this quoted text has no closing quote; add one at the end of the text"
+    elif "could not find expected ':'" in problem and start:
+        line, column = start.line, start.column
+        message = "YAML syntax error: expected 'field: value' on this line (a ':' and a space after the field name)"
+    elif problem.startswith("expected ',' or") and start:
+        line, column = start.line, start.column
+        opening, closing = ("[", "]") if "sequence" in context else ("{", "}")
+        message = (
+            f"YAML syntax error: the '{opening}' here has no matching '{closing}' (or a ',' is missing between items); "
+            "quote text that starts with a bracket"
+        )
+    elif "unknown escape character" in problem:
+        column = max(column - 1, 0)
+        message = "YAML syntax error: unknown escape after '\\' in double quotes; write '\\\\' for a backslash, or use single quotes"
+    elif "found undefined alias" in problem:
+        name = problem.split("'")[1] if problem.count("'") >= 2 else ""
+        message = f"YAML syntax error: '*{name}' repeats an anchor '&{name}' that is not defined above it; quote text that starts with '*'"
+    elif "mapping values are not allowed" in problem:
+        if ": " in line_text[:column]:
+            message = "YAML syntax error: ': ' inside unquoted text; put the whole value in quotes (for example title: \"Ray: a framework\")"
+        else:
+            column = indent
+            message = (
+                "YAML syntax error: a field cannot start here; check the indentation of this line and the line above "
+                "(a field with fields under it has nothing after its ':')"
+            )
+    elif problem.startswith("expected <block end>"):
+        if line_text.lstrip()[:1] == "-" and line_text.lstrip()[1:2] not in ("", " "):
+            column = indent
+            message = "YAML syntax error: write a space after '-' to start a list item"
+        elif problem.endswith("'<scalar>'"):
+            message = "YAML syntax error: text after a quoted or bracketed value; put the whole value in quotes (write '' for a ' inside single quotes)"
+        elif problem.endswith(("start>'", "'?'", "'-'")):
+            message = "YAML syntax error: this line is not indented like the lines above it; indent the fields of one item by the same number of spaces"
+        else:
+            message = f"YAML syntax error: unexpected {problem.rpartition('found ')[2]} here; remove it or put the value in quotes"
+    elif problem.startswith("expected '<document start>'"):
+        message = "YAML syntax error: more content after the end of the document; the file is one mapping of event, tracks, speakers and sessions"
+    elif any(
+        part in problem
+        for part in (
+            "cannot start any token",
+            "are not allowed here",
+            "expected the node content",
+            "expected a comment or a line break",
+            "expected alphabetic or numeric character",
+        )
+    ):
+        if start and start.line == line:
+            column = start.column
+        message = f"YAML syntax error: a value cannot start with '{line_text[column : column + 1]}' unless it is quoted; put the value in quotes"
+    return _file_error(filename, message, line + 1, column + 1)
+
+
+def _quote(value: str, limit: int = 60) -> str:
+    """Return value quoted for a message: on one line, invisible characters escaped, long text cut."""
+    shown = value if len(value) <= limit else value[: limit - 3] + "..."
+    visible = (ch.encode("unicode_escape").decode() if unicodedata.category(ch) in INVISIBLE else ch for ch in shown)
+    return "'" + "".join(visible) + "'"
 
 
 def _describe(node: Node) -> str:
@@ -254,13 +384,21 @@ def _describe(node: Node) -> str:
         return "a mapping"
     if isinstance(node, SequenceNode):
         return "a list"
-    value = str(node.value)
-    shown = value if len(value) <= 60 else value[:57] + "..."
-    return "nothing" if _is_null(node) else f"'{shown}'"
+    return "nothing" if _is_null(node) else _quote(str(node.value))
 
 
 def _is_null(node: Node) -> bool:
-    return isinstance(node, ScalarNode) and getattr(node, "style", None) is None and node.value in NULLS
+    return (
+        isinstance(node, ScalarNode)
+        and getattr(node, "style", None) is None
+        and node.tag == "tag:yaml.org,2002:str"
+        and node.value in NULLS
+    )
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones() - NOT_PLACES)
 
 
 class _Checker:
@@ -303,18 +441,20 @@ class _Checker:
             if not isinstance(key_node, ScalarNode):
                 self.add(key_node, path, f"expected a field name, got {_describe(key_node)}")
                 continue
+            if not self.tag_ok(key_node, path):
+                continue
             key = str(key_node.value)
             if key in keys:
                 first = keys[key].start_mark
                 self.add(
                     key_node,
                     path,
-                    f"duplicate field '{key}' (first at line {first.line + 1}); keep one",
+                    f"duplicate field {_quote(key)} (first at line {first.line + 1}); keep one",
                 )
                 continue
             keys[key] = key_node
             if key not in allowed:
-                self.add(key_node, path, f"unknown field '{key}'{suggest(key, allowed)}")
+                self.add(key_node, path, f"unknown field {_quote(key)}{suggest(key, allowed)}")
                 continue
             fields[key] = value_node
         for key in required:
@@ -326,7 +466,8 @@ class _Checker:
         if _is_null(node):
             return []
         if not isinstance(node, SequenceNode):
-            self.add(node, path, f"expected a list of {what}, got {_describe(node)}")
+            if self.tag_ok(node, path):
+                self.add(node, path, f"expected a list of {what}, got {_describe(node)}")
             return []
         return list(node.value) if self.tag_ok(node, path) else []
 
@@ -334,11 +475,11 @@ class _Checker:
         if node.tag in YAML_TAGS:
             return True
         tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-        self.add(node, path, f"YAML tags such as '{tag}' are not allowed; remove the tag")
+        self.add(node, path, f"YAML tags such as {_quote(tag)} are not allowed; remove the tag")
         return False
 
     def scalar(self, node: Node, path: str, expected: str) -> str | None:
-        if isinstance(node, ScalarNode) and not self.tag_ok(node, path):
+        if not self.tag_ok(node, path):
             return None
         if not isinstance(node, ScalarNode) or _is_null(node):
             self.add(node, path, f"expected {expected}, got {_describe(node)}")
@@ -373,15 +514,15 @@ class _Checker:
             )
         return value
 
-    def slug(self, node: Node, path: str, what: str = "id") -> str:
-        raw = self.scalar(node, path, f"an {what} like 'ai-platform'")
+    def slug(self, node: Node, path: str, what: str = "an id") -> str:
+        raw = self.scalar(node, path, f"{what} like 'ai-platform'")
         if raw is None:
             return ""
         if len(raw) > MAX_ID_LENGTH:
             self.add(
                 node,
                 path,
-                f"expected an {what} of at most {MAX_ID_LENGTH} characters, got {len(raw)}",
+                f"expected {what} of at most {MAX_ID_LENGTH} characters, got {len(raw)}; shorten it",
             )
             return ""
         if not SLUG.fullmatch(raw):
@@ -390,7 +531,7 @@ class _Checker:
             self.add(
                 node,
                 path,
-                f"expected an {what} of lowercase letters, digits and single hyphens (like 'ai-platform'), got '{raw}'{hint}",
+                f"expected {what} of lowercase letters, digits and single hyphens (like 'ai-platform'), got {_quote(raw)}{hint}",
             )
             return ""
         return raw
@@ -398,7 +539,7 @@ class _Checker:
     def slugs(self, node: Node | None, path: str, what: str) -> tuple[str, ...]:
         if node is None:
             return ()
-        if isinstance(node, ScalarNode) and not _is_null(node):
+        if isinstance(node, ScalarNode) and not _is_null(node) and node.tag in YAML_TAGS:
             self.add(
                 node,
                 path,
@@ -408,19 +549,23 @@ class _Checker:
         items = self.sequence(node, path, what)
         return tuple(s for i, item in enumerate(items) if (s := self.slug(item, f"{path}[{i}]")))
 
-    def boolean(self, node: Node | None, path: str) -> bool:
+    def boolean(self, node: Node | None, path: str) -> bool | None:
+        """Return the flag (False when absent), or None when it is not true or false."""
         if node is None:
             return False
         raw = self.scalar(node, path, "true or false")
-        if raw is None or raw in FALSE:
+        if raw is None:
+            return None
+        if raw in FALSE:
             return False
         if raw in TRUE:
             return True
-        self.add(node, path, f"expected true or false, got '{raw}'")
-        return False
+        hint = " (yes, no, on and off are text here, not true or false)" if raw.lower() in YAML_WORDS else ""
+        self.add(node, path, f"expected true or false, got {_quote(raw)}{hint}")
+        return None
 
-    def url(self, node: Node | None, path: str) -> str:
-        if node is None or _is_null(node):
+    def url(self, node: Node | None, path: str, *, required: bool = False) -> str:
+        if node is None or (_is_null(node) and not required):
             return ""
         raw = self.scalar(node, path, "a URL starting with https://")
         if raw is None:
@@ -431,7 +576,7 @@ class _Checker:
             self.add(
                 node,
                 path,
-                f"expected a URL starting with https:// or http://, got {_describe(node)}",
+                f"expected a URL starting with https:// (or http://), got {_describe(node)}",
             )
             return ""
         return value
@@ -446,10 +591,14 @@ class _Checker:
         try:
             if not match:
                 raise ValueError
-            return date(*(int(g) for g in match.groups()))
+            found = date(*(int(g) for g in match.groups()))
         except ValueError:
-            self.add(node, path, f"expected a date 'YYYY-MM-DD', got '{raw}'")
+            self.add(node, path, f"expected a date 'YYYY-MM-DD', got {_quote(raw)}")
             return None
+        if found.year not in YEARS:
+            self.add(node, path, f"expected a year from {YEARS[0]} to {YEARS[-1]}, got {_quote(raw)}")
+            return None
+        return found
 
     def local_time(self, node: Node | None, path: str) -> datetime | None:
         if node is None:
@@ -464,13 +613,16 @@ class _Checker:
             year, month, day, hour, minute = (int(g) for g in match.groups())
             naive = datetime(year, month, day, hour, minute)
         except ValueError:
-            self.add(node, path, f"expected 'YYYY-MM-DD HH:MM', got '{raw}'")
+            self.add(node, path, f"expected 'YYYY-MM-DD HH:MM', got {_quote(raw)}")
+            return None
+        if naive.year not in YEARS:
+            self.add(node, path, f"expected a year from {YEARS[0]} to {YEARS[-1]}, got {_quote(raw)}")
             return None
         if self.zone is None:
             return None
         aware, why = resolve_local(naive, self.zone)
         if aware is None:
-            self.add(node, path, f"{raw} " + why.format(zone=self.zone_name))
+            self.add(node, path, f"{raw.strip()} " + why.format(zone=self.zone_name))
         return aware
 
     def duration(self, node: Node, path: str) -> timedelta | None:
@@ -479,13 +631,17 @@ class _Checker:
             return None
         match = DURATION.fullmatch(raw.strip())
         if not match or not any(match.groups()):
+            hint = f"; add a unit, like '{raw.strip()}m'" if raw.strip().isdigit() else ""
             self.add(
                 node,
                 path,
-                f"expected a duration like '20m', '1h' or '1h30m', got '{raw}'",
+                f"expected a duration like '20m', '1h' or '1h30m', got {_quote(raw)}{hint}",
             )
             return None
         hours, minutes = (int(g or 0) for g in match.groups())
+        if hours * 60 + minutes > MAX_DURATION.total_seconds() // 60:
+            self.add(node, path, f"{_quote(raw)} is longer than {MAX_DURATION.days} days; check it")
+            return None
         length = timedelta(hours=hours, minutes=minutes)
         if not length:
             self.add(node, path, "must be longer than zero minutes")
@@ -546,7 +702,7 @@ class _Checker:
         if isinstance(node, MappingNode):
             for key, value in node.value:
                 if isinstance(key, ScalarNode) and key.value == "id" and isinstance(value, ScalarNode):
-                    return f"{path} (id '{value.value}')"
+                    return path if _is_null(value) else f"{path} (id {_quote(str(value.value))})"
         return path
 
     def event_info(self, node: Node | None) -> EventInfo | None:
@@ -588,8 +744,8 @@ class _Checker:
             name=self.text(fields.get("name"), f"{path}.name", required=True),
             timezone=zone_name,
             uid_domain=domain,
-            url=self.url(fields.get("url"), f"{path}.url"),
-            description=self.text(fields.get("description"), f"{path}.description"),
+            url=self.url(fields.get("url"), f"{path}.url", required=True),
+            description=self.text(fields.get("description"), f"{path}.description", required=True),
             first_day=first or date.min,
             last_day=last or date.min,
             timezone_label=self.text(fields.get("timezone_label"), f"{path}.timezone_label"),
@@ -604,21 +760,16 @@ class _Checker:
         raw = self.scalar(node, path, "a time zone like 'America/Los_Angeles'")
         if raw is None:
             return ""
-        name = raw.strip()
         try:
-            if name != raw or not re.fullmatch(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*", name):
+            if raw not in _zone_names():
                 raise ValueError
-            zone = ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            self.add(
-                node,
-                path,
-                f"unknown time zone '{raw}'; use an IANA name like 'America/Los_Angeles'"
-                + suggest(name, available_timezones()),
-            )
+            zone = ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            hint = suggest(raw.strip(), _zone_names()) or "; use an IANA name like 'America/Los_Angeles'"
+            self.add(node, path, f"unknown time zone {_quote(raw)}{hint}")
             return ""
-        self.zone, self.zone_name = zone, name
-        return name
+        self.zone, self.zone_name = zone, raw
+        return raw
 
     def uid_domain(self, node: Node | None, path: str) -> str:
         if node is None:
@@ -627,38 +778,43 @@ class _Checker:
         if raw is None:
             return ""
         if not DOMAIN.fullmatch(raw):
-            self.add(node, path, f"expected a domain name like 'example.org', got '{raw}'")
+            host = urlsplit(raw.strip()).hostname if "://" in raw else None
+            hint = f"; did you mean '{host}'?" if host and DOMAIN.fullmatch(host) else ""
+            self.add(node, path, f"expected a domain name like 'example.org', got {_quote(raw)}{hint}")
             return ""
         return raw.lower()
+
+    def color(self, node: Node | None, path: str) -> str:
+        if node is None:
+            return ""
+        if _is_null(node):
+            self.add(
+                node,
+                path,
+                'expected a color like "#2563eb", got nothing; quote it (a bare # starts a YAML comment)',
+            )
+            return ""
+        raw = self.scalar(node, path, 'a color like "#2563eb"')
+        if raw is None:
+            return ""
+        value = raw.strip().lower()
+        if not COLOR.fullmatch(value):
+            short = re.fullmatch(r"#([0-9a-f])([0-9a-f])([0-9a-f])", value)
+            hint = f"; did you mean '#{''.join(c * 2 for c in short.groups())}'?" if short else ""
+            self.add(node, path, f"expected '#' and six hex digits, like \"#2563eb\", got {_quote(raw)}{hint}")
+            return ""
+        return value
 
     def track(self, node: Node, path: str) -> tuple[str, Track | None]:
         path = self.labelled(node, path)
         fields = self.mapping(node, path, ("id", "name"), ("description", "color", "aliases"))
         if fields is None:
             return path, None
-        color = ""
-        if "color" in fields:
-            color_node = fields["color"]
-            if _is_null(color_node):
-                self.add(
-                    color_node,
-                    f"{path}.color",
-                    'expected a color like "#2563eb", got nothing; quote it (a bare # starts a YAML comment)',
-                )
-            else:
-                raw = self.scalar(color_node, f"{path}.color", 'a color like "#2563eb"')
-                if raw is not None and not COLOR.fullmatch(raw.strip()):
-                    self.add(
-                        color_node,
-                        f"{path}.color",
-                        f"expected a color like \"#2563eb\", got '{raw}'",
-                    )
-                color = (raw or "").strip().lower()
         track = Track(
             id=self.slug(fields["id"], f"{path}.id") if "id" in fields else "",
             name=self.text(fields.get("name"), f"{path}.name", required=True),
             description=self.text(fields.get("description"), f"{path}.description"),
-            color=color,
+            color=self.color(fields.get("color"), f"{path}.color"),
             aliases=self.slugs(fields.get("aliases"), f"{path}.aliases", "old ids"),
         )
         return path, track
@@ -701,25 +857,15 @@ class _Checker:
         )
         if fields is None:
             return path, None
+        ident = self.slug(fields["id"], f"{path}.id") if "id" in fields else ""
+        title = self.text(fields.get("title"), f"{path}.title", required=True, max_bytes=MAX_TITLE_BYTES)
         start = self.local_time(fields.get("start"), f"{path}.start")
         end = self.session_end(node, path, fields, start)
-        tracks: tuple[str, ...] = ()
-        if "track" in fields and "tracks" in fields:
-            self.add(
-                fields["tracks"],
-                f"{path}.tracks",
-                "give either 'track' or 'tracks', not both",
-            )
-        elif "track" in fields:
-            tracks = (t,) if (t := self.slug(fields["track"], f"{path}.track", "track id")) else ()
-            tracks = self.resolve(node, path, "track", tracks, "track")
-        elif "tracks" in fields:
-            tracks = self.slugs(fields["tracks"], f"{path}.tracks", "track ids")
-            tracks = self.resolve(node, path, "tracks", tracks, "track")
+        tracks = self.session_tracks(node, path, fields)
         speakers = self.slugs(fields.get("speakers"), f"{path}.speakers", "speaker ids")
         speakers = self.resolve(node, path, "speakers", speakers, "speaker")
         plenary = self.boolean(fields.get("plenary"), f"{path}.plenary")
-        if not tracks and not plenary and not {"track", "tracks"} & fields.keys():
+        if plenary is False and not {"track", "tracks"} & fields.keys():
             self.add(
                 node,
                 path,
@@ -727,38 +873,61 @@ class _Checker:
             )
         status = CONFIRMED
         if "status" in fields:
-            raw = self.scalar(fields["status"], f"{path}.status", "confirmed or cancelled")
+            raw = self.scalar(fields["status"], f"{path}.status", "'confirmed' or 'cancelled'")
             if raw is not None and raw not in STATUSES:
                 self.add(
                     fields["status"],
                     f"{path}.status",
-                    f"expected 'confirmed' or 'cancelled', got '{raw}'" + suggest(raw.lower(), STATUSES),
+                    f"expected 'confirmed' or 'cancelled', got {_quote(raw)}" + suggest(raw.lower(), STATUSES),
                 )
             elif raw is not None:
                 status = raw
+        description = self.text(fields.get("description"), f"{path}.description")
+        url = self.url(fields.get("url"), f"{path}.url")
+        location = self.text(fields.get("location"), f"{path}.location")
+        join_url = self.url(fields.get("join_url"), f"{path}.join_url")
+        aliases = self.slugs(fields.get("aliases"), f"{path}.aliases", "old ids")
         if start is None or end is None:
             return path, None
         session = Session(
-            id=self.slug(fields["id"], f"{path}.id") if "id" in fields else "",
-            title=self.text(
-                fields.get("title"),
-                f"{path}.title",
-                required=True,
-                max_bytes=MAX_TITLE_BYTES,
-            ),
+            id=ident,
+            title=title,
             start=start,
             end=end,
             tracks=tracks,
-            plenary=plenary,
+            plenary=bool(plenary),
             speakers=speakers,
             status=status,
-            description=self.text(fields.get("description"), f"{path}.description"),
-            url=self.url(fields.get("url"), f"{path}.url"),
-            location=self.text(fields.get("location"), f"{path}.location"),
-            join_url=self.url(fields.get("join_url"), f"{path}.join_url"),
-            aliases=self.slugs(fields.get("aliases"), f"{path}.aliases", "old ids"),
+            description=description,
+            url=url,
+            location=location,
+            join_url=join_url,
+            aliases=aliases,
         )
         return path, session
+
+    def session_tracks(self, node: Node, path: str, fields: dict[str, Node]) -> tuple[str, ...]:
+        if "track" in fields and "tracks" in fields:
+            self.add(
+                fields["tracks"],
+                f"{path}.tracks",
+                "give either 'track' or 'tracks', not both",
+            )
+            return ()
+        if "track" in fields:
+            if isinstance(fields["track"], SequenceNode):
+                self.add(
+                    fields["track"],
+                    f"{path}.track",
+                    "expected one track id, got a list; write 'tracks:' for several tracks",
+                )
+                return ()
+            track = self.slug(fields["track"], f"{path}.track", "a track id")
+            return self.resolve(node, path, "track", (track,) if track else (), "track")
+        if "tracks" in fields:
+            tracks = self.slugs(fields["tracks"], f"{path}.tracks", "track ids")
+            return self.resolve(node, path, "tracks", tracks, "track")
+        return ()
 
     def session_end(self, node: Node, path: str, fields: dict[str, Node], start: datetime | None) -> datetime | None:
         if "end" in fields and "duration" in fields:
@@ -789,30 +958,45 @@ class _Checker:
 
     # -- across items ----------------------------------------------------------
     def unique_ids(self, kind: str, node: Node | None, path: str) -> None:
-        """Report ids and aliases used twice among the items of one list."""
+        """Report ids and aliases used twice among the items of one list; ids are checked first."""
         if not isinstance(node, SequenceNode):
             return
-        seen: dict[str, Node] = {}
+        ids: list[tuple[str, Node, str]] = []
+        aliases: list[tuple[str, Node, str]] = []
         for index, item in enumerate(node.value):
             label = self.labelled(item, f"{path}[{index}]")
-            names: list[tuple[str, Node]] = []
             ident = self.field_node(item, "id")
-            if isinstance(ident, ScalarNode):
-                names.append(("id", ident))
-            aliases = self.field_node(item, "aliases")
-            if isinstance(aliases, SequenceNode):
-                names += [("aliases", a) for a in aliases.value if isinstance(a, ScalarNode)]
-            for field_name, name_node in names:
-                name = str(name_node.value)
-                if name in seen:
-                    first = seen[name].start_mark
-                    self.add(
-                        name_node,
-                        f"{label}.{field_name}",
-                        f"{kind} id '{name}' is already used at line {first.line + 1}; ids must be unique and are never reused",
-                    )
-                else:
-                    seen[name] = name_node
+            owner = str(ident.value) if isinstance(ident, ScalarNode) else ""
+            if isinstance(ident, ScalarNode) and not _is_null(ident):
+                ids.append((f"{label}.id", ident, owner))
+            listed = self.field_node(item, "aliases")
+            if isinstance(listed, SequenceNode):
+                aliases += [
+                    (f"{label}.aliases[{i}]", a, owner)
+                    for i, a in enumerate(listed.value)
+                    if isinstance(a, ScalarNode) and not _is_null(a)
+                ]
+        seen: dict[str, tuple[Node, str, bool]] = {}
+        for where, name_node, owner in ids + aliases:
+            name, is_alias = str(name_node.value), where.endswith("]")
+            if name not in seen:
+                seen[name] = (name_node, owner, is_alias)
+                continue
+            first, first_owner, first_is_alias = seen[name]
+            line = first.start_mark.line + 1
+            if not is_alias:
+                message = (
+                    f"{kind} id {_quote(name)} is already used at line {line}; ids must be unique and are never reused"
+                )
+            elif first_owner == owner and not first_is_alias:
+                message = f"{_quote(name)} is this {kind}'s own id; remove it from aliases"
+            else:
+                what = "an alias of" if first_is_alias else "the id of"
+                message = (
+                    f"{_quote(name)} is already {what} {kind} {_quote(first_owner)} (line {line}); "
+                    f"an alias must not match another {kind}'s id or alias"
+                )
+            self.add(name_node, where, message)
 
     @staticmethod
     def field_node(node: Node, name: str) -> Node | None:
@@ -849,14 +1033,23 @@ class _Checker:
             where = value_node or node
             suffix = ""
             if isinstance(value_node, SequenceNode):
-                suffix = f"[{index}]"
-                where = value_node.value[index] if index < len(value_node.value) else value_node
+                position = self.item_index(value_node, ref, index)
+                suffix = f"[{position}]"
+                where = value_node.value[position]
             self.add(
                 where,
                 f"{path}.{field}{suffix}",
-                f"unknown {kind} '{ref}'{suggest(ref, names)}",
+                f"unknown {kind} {_quote(ref)}{suggest(ref, names)}",
             )
         return tuple(resolved)
+
+    @staticmethod
+    def item_index(node: SequenceNode, value: str, default: int) -> int:
+        """Return the index of the list item that is value (lists may hold skipped bad items)."""
+        for index, item in enumerate(node.value):
+            if isinstance(item, ScalarNode) and item.value == value:
+                return index
+        return min(default, len(node.value) - 1)
 
     def within_days(self, node: Node, path: str, session: Session) -> None:
         if self.days is None:
@@ -873,26 +1066,31 @@ class _Checker:
             )
 
     def overlaps(self, sessions: list[tuple[Node, str, Session]]) -> None:
+        """Report each session whose speaker is already in an earlier session that has not ended."""
         booked: dict[str, list[tuple[Session, Node, str]]] = {}
         for node, path, session in sessions:
             if session.cancelled:
                 continue
             for speaker in session.speakers:
                 booked.setdefault(speaker, []).append((session, node, path))
+        aliases = self.known.get("speaker", {})
         for speaker, slots in booked.items():
             slots.sort(key=lambda slot: (slot[0].start, slot[0].end))
-            for (earlier, _, _), (later, node, path) in _pairs(slots):
-                if later.start < earlier.end:
+            busy = slots[0][0]  # of the sessions so far, the one that ends last
+            for later, node, path in slots[1:]:
+                if later.start < busy.end:
+                    listed = self.field_node(node, "speakers")
+                    where, suffix = listed or node, ""
+                    if isinstance(listed, SequenceNode):
+                        for index, item in enumerate(listed.value):
+                            if isinstance(item, ScalarNode) and aliases.get(str(item.value)) == speaker:
+                                where, suffix = item, f"[{index}]"
+                                break
                     self.add(
-                        self.field_node(node, "speakers") or node,
-                        f"{path}.speakers",
-                        f"speaker '{speaker}' is also in session '{earlier.id}' "
-                        f"({earlier.start:%Y-%m-%d %H:%M}-{earlier.end:%H:%M}) at the same time",
+                        where,
+                        f"{path}.speakers{suffix}",
+                        f"speaker {_quote(speaker)} is also in session {_quote(busy.id)} "
+                        f"({busy.start:%Y-%m-%d %H:%M}-{busy.end:%H:%M}) at the same time",
                     )
-
-
-def _pairs(items: list[T]) -> Iterator[tuple[T, T]]:
-    """Yield each item with every later one that could overlap it."""
-    for index, item in enumerate(items):
-        for later in items[index + 1 :]:
-            yield item, later
+                if later.end > busy.end:
+                    busy = later
