@@ -30,7 +30,6 @@ from .ledger import (
     LedgerReadOnlyError,
     Stay,
     advance,
-    dump_ledger,
     now_utc,
 )
 from .load import DEFAULT_MAX_BYTES, EventFileError, load_event, parse_event, read_source
@@ -83,9 +82,9 @@ class PartCache:
         self._parts: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def event(self, entry: Entry, page: str, note: str) -> bytes:
+    def event(self, entry: Entry, page: str, note: str, identity: tuple[str, ...] = ()) -> bytes:
         """Return the VEVENT for entry, rendering it only the first time."""
-        key = (entry.uid, str(entry.sequence), entry.fingerprint, entry.modified.isoformat(), page, note)
+        key = (*(identity or _part_identity(entry)), page, note)
         with self._lock:
             found = self._parts.get(key)
             if found is not None:
@@ -99,31 +98,101 @@ class PartCache:
         return part
 
 
-class Publication:
-    """One revision of every feed: a pure function of (event, ledger, settings)."""
+def _part_identity(entry: Entry) -> tuple[str, ...]:
+    """Return what a session's VEVENT bytes depend on, besides its page URL and note."""
+    moved = entry.moved_from.isoformat() if entry.moved_from else ""
+    return (
+        entry.uid,
+        entry.id,
+        str(entry.sequence),
+        entry.fingerprint,
+        entry.modified.isoformat(),
+        entry.created.isoformat(),
+        moved,
+    )
 
-    def __init__(self, event: Event, ledger: Ledger, settings: Settings, parts: PartCache | None = None) -> None:
+
+def _note(entry: Entry, stay: Stay) -> str:
+    """Return the note a feed puts on a member: why it is a cancelled placeholder, if it is one."""
+    if entry.removed is not None:
+        return REMOVED_NOTE
+    if not stay.live:
+        return LEFT_NOTE
+    return ""
+
+
+def index_members(ledger: Ledger) -> dict[str, list[tuple[Entry, Stay]]]:
+    """Return every feed's members (live and tombstones) in time order, in one pass over the ledger."""
+    found: dict[str, list[tuple[Entry, Stay]]] = {}
+    for entry in ledger.sessions.values():
+        for key, stay in entry.feeds.items():
+            if stay.dropped is None:
+                found.setdefault(key, []).append((entry, stay))
+    for members in found.values():
+        members.sort(key=lambda pair: (pair[0].content.start, pair[0].content.end, pair[0].uid))
+    return found
+
+
+def ledger_digest(ledger: Ledger) -> str:
+    """Return a hash of everything in the ledger that feeds show, cheaper than hashing its JSON."""
+    digest = hashlib.sha256(f"{ledger.event}|{ledger.created}|{ledger.revised}|{ledger.source_sha256}".encode())
+    for uid, entry in ledger.sessions.items():
+        stays = ",".join(f"{key}={stay.left}/{stay.dropped}" for key, stay in entry.feeds.items())
+        line = f"|{uid}|{entry.number}|{'|'.join(_part_identity(entry))}|{entry.removed}|{stays}|{entry.content!r}"
+        digest.update(line.encode())
+    for key, record in ledger.feeds.items():
+        digest.update(f"|{key}|{record!r}".encode())
+    return digest.hexdigest()
+
+
+class Publication:
+    """One revision of every feed: a pure function of (event, ledger, settings).
+
+    Given the previous publication, feeds whose inputs did not change keep its
+    FeedBody objects (same bytes, same ETag) and are not reassembled; changed
+    sessions are rendered again, unchanged ones come from the shared PartCache.
+    """
+
+    def __init__(
+        self,
+        event: Event,
+        ledger: Ledger,
+        settings: Settings,
+        parts: PartCache | None = None,
+        previous: Publication | None = None,
+    ) -> None:
         self.event = event
         self.ledger = ledger
         self.settings = settings
-        self.parts = parts or PartCache()
+        self.parts: PartCache = parts or (previous.parts if previous is not None else PartCache())
         self.feeds: dict[str, Feed] = {feed.key: feed for feed in list_feeds(event)}
+        self._members = index_members(ledger)
+        self._identities = {uid: _part_identity(entry) for uid, entry in ledger.sessions.items()}
         self.paths: dict[str, str] = {}
-        for key in ledger.served_feeds():
-            self.paths[feed_path(key)] = key
+        for key, record in ledger.feeds.items():
+            if record.removed is None or self._members.get(key):
+                self.paths[feed_path(key)] = key
         for feed in self.feeds.values():
             self.paths[feed.path] = feed.key
             for alias in feed.alias_paths:
                 self.paths.setdefault(alias, feed.key)
-        ledger_hash = hashlib.sha256(dump_ledger(ledger)).hexdigest()
-        self.revision = f"{ledger.revised:%Y%m%dT%H%M%SZ}-{ledger_hash[:12]}"
+        self.revision = f"{ledger.revised:%Y%m%dT%H%M%SZ}-{ledger_digest(ledger)[:12]}"
         self._rendered: OrderedDict[str, dict[str, FeedBody]] = OrderedDict()
         self._custom: OrderedDict[tuple[tuple[str, ...], str], FeedBody] = OrderedDict()
         self._lock = threading.Lock()
+        self._signatures = {key: self._signature(key) for key in sorted(set(self.paths.values()))}
+        if previous is not None:
+            # Carry over what the previous publication had rendered; no reference to it is kept.
+            for base_url, bodies in previous.rendered_bases():
+                self._render_all(base_url, bodies, previous._signatures)
 
     def lookup(self, path: str) -> str | None:
         """Return the feed key served at a URL path, following aliases."""
         return self.paths.get(path)
+
+    def members(self, key: str) -> list[tuple[Entry, Stay]]:
+        """Return the entries the feed shows (live and tombstones), in time order."""
+        return self._members.get(key, [])
 
     def body(self, key: str, base_url: str) -> FeedBody:
         """Return the rendered feed for key, with links under base_url."""
@@ -137,19 +206,41 @@ class Publication:
             if found is not None:
                 self._rendered.move_to_end(base_url)
                 return found
-        rendered = {key: self._render(key, base_url) for key in sorted(set(self.paths.values()))}
+        return self._render_all(base_url, {}, {})
+
+    def rendered_bases(self) -> list[tuple[str, dict[str, FeedBody]]]:
+        """Return the base URLs rendered so far with their feeds, oldest first."""
+        with self._lock:
+            return list(self._rendered.items())
+
+    def _render_all(
+        self, base_url: str, before: dict[str, FeedBody], signatures: dict[str, tuple[object, ...]]
+    ) -> dict[str, FeedBody]:
+        rendered = {}
+        for key, signature in self._signatures.items():
+            kept = before.get(key)
+            if kept is not None and signatures.get(key) == signature:
+                rendered[key] = kept
+            else:
+                rendered[key] = self._render(key, base_url)
         with self._lock:
             self._rendered[base_url] = rendered
             while len(self._rendered) > 4:
                 self._rendered.popitem(last=False)
         return rendered
 
+    def _signature(self, key: str) -> tuple[object, ...]:
+        """Return everything the feed's bytes depend on, except the base URL."""
+        members = tuple((self._identities[entry.uid], _note(entry, stay)) for entry, stay in self.members(key))
+        info = self.event.info
+        return (self.ledger.feeds[key], info.id, info.timezone, info.first_day.year, self.settings.refresh, members)
+
     def _render(self, key: str, base_url: str) -> FeedBody:
         record = self.ledger.feeds[key]
         kind, ident = split_key(key)
         page = base_url + ("/" if kind == CONFERENCE else f"/{kind}s/{ident}")
         header = self._header(record.title, record.description, page, record.color)
-        data = self._assemble(header, self.ledger.members(key), base_url)
+        data = self._assemble(header, self.members(key), base_url)
         return FeedBody(data, _etag(data), record.modified)
 
     def custom_body(self, keys: tuple[str, ...], base_url: str) -> FeedBody:
@@ -168,7 +259,7 @@ class Publication:
                 return found
         chosen: dict[str, tuple[Entry, Stay]] = {}
         for key in keys:
-            for entry, stay in self.ledger.members(key):
+            for entry, stay in self.members(key):
                 if entry.uid not in chosen or (stay.live and not chosen[entry.uid][1].live):
                     chosen[entry.uid] = (entry, stay)
         members = sorted(chosen.values(), key=lambda pair: (pair[0].content.start, pair[0].content.end, pair[0].uid))
@@ -205,14 +296,13 @@ class Publication:
             zones[name] = min(year, zones.get(name, year))
         zones = zones or {self.event.info.timezone: self.event.info.first_day.year}
         timezones = b"".join(render_timezone(name, year) for name, year in sorted(zones.items()))
-        events = []
-        for entry, stay in members:
-            note = ""
-            if entry.removed is not None:
-                note = REMOVED_NOTE
-            elif not stay.live:
-                note = LEFT_NOTE
-            events.append(self.parts.event(entry, f"{base_url}/sessions/{entry.id}", note))
+        identities = self._identities
+        events = [
+            self.parts.event(
+                entry, f"{base_url}/sessions/{entry.id}", _note(entry, stay), identities.get(entry.uid, ())
+            )
+            for entry, stay in members
+        ]
         return render_calendar(render_header(header), timezones, events)
 
     def warnings(self) -> list[str]:
@@ -238,24 +328,68 @@ def fallback_time(ledger: Ledger | None, event: Event) -> datetime:
     return datetime.combine(event.info.first_day, clock_time(0), UTC)
 
 
+class LedgerCache:
+    """The ledger this process last read or wrote, to skip parsing the file again while it is unchanged.
+
+    The file is recognized by its stat (device, inode, size, modification and
+    change times): the ledger is always replaced by a rename, so any write by
+    any process gives it a new identity.
+    """
+
+    def __init__(self) -> None:
+        self._identity: tuple[int, ...] | None = None
+        self._ledger: Ledger | None = None
+
+    @staticmethod
+    def _stat(path: Path) -> tuple[int, ...] | None:
+        try:
+            info = path.stat()
+        except OSError:
+            return None
+        return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+    def read(self, store: LedgerFile, event_id: str) -> Ledger | None:
+        """Return the ledger on disk, parsing the file only when it changed since the last read or write."""
+        before = self._stat(store.path)
+        cached = self._ledger
+        if before is not None and before == self._identity and cached is not None and cached.event == event_id:
+            return cached
+        ledger = store.read(event_id)
+        if ledger is not None and before is not None and self._stat(store.path) == before:
+            self._identity, self._ledger = before, ledger
+        return ledger
+
+    def remember(self, store: LedgerFile, ledger: Ledger) -> None:
+        """Note the ledger just written to the file (call with the write lock held)."""
+        self._identity, self._ledger = self._stat(store.path), ledger
+
+
 def sync_ledger(
-    event: Event, settings: Settings, source_check: Callable[[], bool] = lambda: True
+    event: Event,
+    settings: Settings,
+    source_check: Callable[[], bool] = lambda: True,
+    cache: LedgerCache | None = None,
 ) -> tuple[Ledger, str]:
     """Return the ledger brought up to date with event, writing it when it changed; and a warning."""
     store = LedgerFile(settings.ledger_file)
-    ledger = store.read(event.info.id)
+    cache = cache or LedgerCache()
+    ledger = cache.read(store, event.info.id)
     now = settings.clock()
     updated, changed = advance(ledger, event, now, settings.tombstone_days)
     if not changed:
         return updated, ""
     try:
         with store.locked():
-            ledger = store.read(event.info.id)
-            updated, changed = advance(ledger, event, now, settings.tombstone_days)
+            fresh = cache.read(store, event.info.id)
+            if fresh is not ledger:
+                # Another process wrote the ledger meanwhile: advance from what it wrote.
+                ledger = fresh
+                updated, changed = advance(ledger, event, now, settings.tombstone_days)
             if changed:
                 if not source_check():
                     raise LedgerError("the event file changed while its revision was being recorded; retrying")
                 store.write(updated)
+                cache.remember(store, updated)
     except LedgerReadOnlyError as err:
         moment = fallback_time(ledger, event)
         updated, _ = advance(ledger, event, moment, settings.tombstone_days)
@@ -290,6 +424,7 @@ class Publisher:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.parts = PartCache()
+        self.ledgers = LedgerCache()
         self.status = Status()
         self._current: Publication | None = None
         self._event_state = FileState(False)
@@ -297,6 +432,7 @@ class Publisher:
         self._last_check = float("-inf")
         self._lock = threading.Lock()
         self._expiry: datetime | None = None
+        self._pending: tuple[FileState, float] | None = None
         self.check(force=True)
 
     @property
@@ -320,11 +456,27 @@ class Publisher:
             if not event_state.exists:
                 self._fail([f"{self.settings.event_file}: the file is missing; still serving the last good revision"])
                 return
-            if not force and time.time() - event_state.mtime_ns / 1e9 < self.settings.settle_seconds:
+            if not force and not self._settled(event_state):
                 return  # still being written: look again on the next check
             self._reload(event_state, ledger_state)
         finally:
             self._lock.release()
+
+    def _settled(self, state: FileState) -> bool:
+        """Return whether the event file has stopped changing (an editor may still be writing it).
+
+        A file last modified at least FEEDS_SETTLE_SECONDS ago is settled. A younger one, or
+        one dated in the future (a skewed clock), is settled once two checks that many seconds
+        apart see it unchanged.
+        """
+        settle = self.settings.settle_seconds
+        if time.time() - state.mtime_ns / 1e9 >= settle:
+            return True
+        now = time.monotonic()
+        if self._pending is None or self._pending[0] != state:
+            self._pending = (state, now)
+            return settle <= 0
+        return now - self._pending[1] >= settle
 
     def _reload(self, event_state: FileState, ledger_state: FileState) -> None:
         path = self.settings.event_file
@@ -349,7 +501,7 @@ class Publisher:
                 return False
 
         try:
-            ledger, warning = sync_ledger(event, self.settings, unchanged)
+            ledger, warning = sync_ledger(event, self.settings, unchanged, self.ledgers)
         except LedgerError as err:
             self._fail([str(err)])
             return
@@ -357,8 +509,11 @@ class Publisher:
         self._ledger_state = FileState.of(self.settings.ledger_file)
         current = self._current
         if current is None or current.ledger != ledger or current.event != event:
-            self._current = Publication(event, ledger, self.settings, self.parts)
-            log.info("publishing revision %s of %s", self._current.revision, path)
+            publication = Publication(event, ledger, self.settings, self.parts, previous=current)
+            if self.settings.base_url:
+                publication.render_all(self.settings.base_url)  # render before serving, not on a request
+            self._current = publication
+            log.info("publishing revision %s of %s", publication.revision, path)
         # A read-only ledger cannot record expiries; 'feeds publish' does it where it is writable.
         self._expiry = None if warning else next_expiry(ledger, self.settings.tombstone_days)
         self.status = Status(warning=warning, loaded_at=self.settings.clock())

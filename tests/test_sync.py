@@ -440,3 +440,18 @@ def test_last_modified_follows_the_newest_revision_in_each_feed(
     assert changed.headers["Last-Modified"] == clock.now.strftime("%a, %d %b %Y %H:%M:%S GMT")
     # A client holding the old copy is not told 304.
     assert client.get("/tracks/systems.ics", headers={"If-Modified-Since": before}).status_code == 200
+
+
+def test_a_file_dated_in_the_future_is_still_picked_up(make_app: Callable[..., Flask], event_dir: Path) -> None:
+    import time
+
+    path = event_dir / "event.yaml"
+    client = make_app(path, SETTLE_SECONDS=0.2).test_client()
+    path.write_text(path.read_text().replace("title: Opening", "title: Opening!"))
+    future = time.time() + 3600  # a skewed clock on the machine that saved it
+    os.utime(path, (future, future))
+    first = client.get("/sessions/opening.ics").data
+    time.sleep(0.25)
+    second = client.get("/sessions/opening.ics").data
+    assert b"SUMMARY:Opening\r\n" in first  # still settling: an editor may be writing
+    assert b"SUMMARY:Opening!\r\n" in second
