@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .catalog import feed_path, list_feeds
+from .export import META, NGINX_CONF, ExportError, TerminalProgress, export_event
 from .ledger import Change, Ledger, LedgerError, LedgerFile, advance, now_utc, preview
+from .links import FORMATS, feed_links, find_feed, google_cid_warning, render_snippet, unknown_feed
 from .load import EventFileError, load_event
 from .model import Event
 from .publish import Publication, Settings, default_ledger_path, sync_ledger
@@ -123,6 +125,64 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    settings = _settings(args.path, args.ledger)
+    base_url = args.base_url or os.environ.get("FEEDS_BASE_URL", "")
+    if not base_url:
+        print(
+            "error: feeds export needs the public base URL, because links inside feeds are absolute: "
+            "pass --base-url https://calendar.example.org or set FEEDS_BASE_URL",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        report, warning = export_event(
+            settings.event_file, settings.ledger_file, base_url, Path(args.outdir), TerminalProgress(sys.stderr)
+        )
+    except ExportError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    for line in report.warnings[:20]:
+        print(f"warning: {line}", file=sys.stderr)
+    if len(report.warnings) > 20:
+        print(f"warning: ... and {len(report.warnings) - 20} more like these", file=sys.stderr)
+    print(
+        f"{report.outdir}: {report.feeds} feeds and {report.pages} pages ({report.size / 1e6:.1f} MB) "
+        f"for {report.base_url}, revision {report.revision}"
+    )
+    if report.skipped:
+        print(
+            f"not exported ({len(report.skipped)}): "
+            + ", ".join(report.skipped[:5])
+            + (" ..." if len(report.skipped) > 5 else "")
+        )
+    print(f"nginx server block: {report.outdir / META / NGINX_CONF}")
+    return 0
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    base_url = (args.base_url or os.environ.get("FEEDS_BASE_URL", "")).rstrip("/")
+    if not base_url.startswith(("https://", "http://")):
+        print(
+            "error: links in e-mails must be absolute: pass --base-url https://calendar.example.org "
+            "or set FEEDS_BASE_URL",
+            file=sys.stderr,
+        )
+        return 1
+    event = load_event(_settings(args.path, None).event_file)
+    feed = find_feed(event, args.feed)
+    if feed is None:
+        print(f"error: {unknown_feed(event, args.feed)}", file=sys.stderr)
+        return 1
+    links = feed_links(feed, base_url)
+    for warning in filter(None, [google_cid_warning(links.https)]):
+        print(f"warning: {warning}", file=sys.stderr)
+    sys.stdout.write(render_snippet(links, args.format))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="feeds", description="Publish subscribable calendar feeds from event.yaml.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -139,6 +199,22 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("path", nargs="?", help="the event file (default: $FEEDS_EVENT_FILE or event.yaml)")
         command.add_argument("--ledger", help="the ledger file (default: beside the event file, NAME.ledger.json)")
         command.set_defaults(func=func)
+    text = "write every feed and page as static files, with an nginx server block (needs the public base URL)"
+    command = commands.add_parser("export", help=text, description=text)
+    command.add_argument("outdir", help="the folder to write; an earlier export there is replaced when complete")
+    command.add_argument("path", nargs="?", help="the event file (default: $FEEDS_EVENT_FILE or event.yaml)")
+    command.add_argument("--base-url", help="public base URL of the feeds, e.g. https://calendar.example.org")
+    command.add_argument("--ledger", help="the ledger file (default: beside the event file, NAME.ledger.json)")
+    command.set_defaults(func=cmd_export)
+    text = "print subscribe links for a feed, ready to paste into an e-mail (Google, Outlook, Apple, the address)"
+    command = commands.add_parser("links", help=text, description=text)
+    command.add_argument("path", nargs="?", help="the event file (default: $FEEDS_EVENT_FILE or event.yaml)")
+    command.add_argument(
+        "--feed", default="conference", help="conference (default), track:ID, speaker:ID or session:ID"
+    )
+    command.add_argument("--format", choices=FORMATS, default="html", help="html (default), text or markdown")
+    command.add_argument("--base-url", help="public base URL of the feeds (default: $FEEDS_BASE_URL)")
+    command.set_defaults(func=cmd_links)
     return parser
 
 

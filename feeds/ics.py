@@ -12,14 +12,19 @@ import calendar as month_calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vDuration, vRecur, vText
+from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vCategory, vDuration, vRecur, vText, vUri
 from icalendar import Event as VEvent
+from icalendar.caselessdict import canonsort_keys
+from icalendar.parser import Contentline, Parameters
 
 from .ledger import Content, Entry, describe_time
 
+BEGIN = b"BEGIN:VCALENDAR\r\n"
 END = b"END:VCALENDAR\r\n"
+FOLD_OCTETS = 75
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +42,11 @@ class CalendarHeader:
 
 def transitions(zone: ZoneInfo, year: int) -> list[datetime]:
     """Return the UTC instants in year at which the zone's offset changes."""
+    return list(_transitions(zone, year))
+
+
+@lru_cache(maxsize=64)
+def _transitions(zone: ZoneInfo, year: int) -> tuple[datetime, ...]:
     start = datetime(year, 1, 1, tzinfo=UTC)
     hours = (datetime(year + 1, 1, 1, tzinfo=UTC) - start) // timedelta(hours=1)
     found = []
@@ -54,7 +64,7 @@ def transitions(zone: ZoneInfo, year: int) -> list[datetime]:
                     high = middle
             found.append(high.replace(second=0, microsecond=0))
             before = offset
-    return found
+    return tuple(found)
 
 
 def _nth_weekday(day: date) -> tuple[int, int]:
@@ -108,11 +118,11 @@ def render_timezone(name: str, year: int) -> bytes:
         assert offset_before is not None and offset_after is not None
         daylight = offset_after > offset_before
         part = TimezoneDaylight() if daylight else TimezoneStandard()
-        onset = moment
-        if _same_rule_last_year(zone, index, year):
-            onset = transitions(zone, year - 1)[index]
-        part.add("dtstart", (onset + offset_before).replace(tzinfo=None))
-        part.add("rrule", _yearly_rule(zone, moment, index, year))
+        rule = _yearly_rule(zone, moment, index, year)
+        # The rule's first onset is in the year before, so it covers all of year for every parser.
+        wall = (moment + offset_before).replace(tzinfo=None)
+        part.add("dtstart", datetime.combine(_rule_day(year - 1, rule), wall.time()))
+        part.add("rrule", rule)
         part.add("tzoffsetfrom", offset_before)
         part.add("tzoffsetto", offset_after)
         part.add("tzname", after.tzname())
@@ -122,35 +132,68 @@ def render_timezone(name: str, year: int) -> bytes:
     return bytes(component.to_ical())
 
 
-def _same_rule_last_year(zone: ZoneInfo, index: int, year: int) -> bool:
-    now, before = transitions(zone, year), transitions(zone, year - 1)
-    if len(before) != len(now):
-        return False
-    this, last = now[index].astimezone(zone), before[index].astimezone(zone)
-    return this.month == last.month and _nth_weekday(this.date())[1] == _nth_weekday(last.date())[1]
+def _rule_day(year: int, rule: vRecur) -> date:
+    """Return the day of year that a YEARLY rule with one BYMONTH and one BYDAY (such as -1SU) names."""
+    month, byday = int(rule["BYMONTH"]), str(rule["BYDAY"])
+    weekday = ("MO", "TU", "WE", "TH", "FR", "SA", "SU").index(byday[-2:])
+    days = [
+        day
+        for day in range(1, month_calendar.monthrange(year, month)[1] + 1)
+        if date(year, month, day).weekday() == weekday
+    ]
+    ordinal = int(byday[:-2])
+    return date(year, month, days[min(ordinal, len(days)) - 1 if ordinal > 0 else ordinal])
 
 
 def render_header(header: CalendarHeader) -> bytes:
     """Return the calendar's opening lines and properties, without its END line."""
+    # icalendar writes every line; the lines all feeds share are rendered once.
+    lines = dict(_shared_header_lines(header.product, header.timezone, header.refresh))
+    # icalendar escapes only the properties it knows; NAME and X-WR-* need vText.
+    title, description = PlainText(header.title), PlainText(header.description)
+    texts: list[tuple[str, Any]] = [
+        ("NAME", title),
+        ("X-WR-CALNAME", title),
+        ("DESCRIPTION", description),
+        ("X-WR-CALDESC", description),
+    ]
+    if header.color:
+        texts.append(("X-APPLE-CALENDAR-COLOR", vText(header.color)))
+    for name, value in texts:
+        lines[name] = _fold(Contentline.from_parts(name, Parameters(), value))
+    if header.url:
+        lines["URL"] = _fold(Contentline.from_parts("URL", Parameters({"VALUE": "URI"}), vUri(header.url)))
+    return BEGIN + b"".join(lines[name] for name in _header_order(tuple(sorted(lines))))
+
+
+@lru_cache(maxsize=32)
+def _shared_header_lines(product: str, timezone: str, refresh: timedelta) -> dict[str, bytes]:
     cal = Calendar()
-    cal.add("prodid", header.product)
+    cal.add("prodid", product)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    # icalendar escapes only the properties it knows; NAME and X-WR-* need vText.
-    cal.add("name", vText(header.title))
-    cal.add("x-wr-calname", vText(header.title))
-    cal.add("description", vText(header.description))
-    cal.add("x-wr-caldesc", vText(header.description))
-    cal.add("x-wr-timezone", vText(header.timezone))
-    cal.add("refresh-interval", header.refresh, parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", vDuration(header.refresh))
-    if header.url:
-        cal.add("url", header.url, parameters={"VALUE": "URI"})
-    if header.color:
-        cal.add("x-apple-calendar-color", vText(header.color))
-    data = bytes(cal.to_ical())
-    assert data.endswith(END)
-    return data[: -len(END)]
+    cal.add("x-wr-timezone", vText(timezone))
+    cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(refresh))
+    return _content_lines(cal)
+
+
+def _content_lines(cal: Calendar) -> dict[str, bytes]:
+    """Return each calendar property (each added once) as icalendar writes it: name -> folded line with CRLF."""
+    return {name: _fold(cal.content_line(name, value)) for name, value in cal.items()}
+
+
+def _fold(line: Any) -> bytes:
+    """Return the content line folded by icalendar, with its CRLF."""
+    data = str(line).encode()
+    # icalendar folds a line only once it reaches 75 octets; a shorter one comes out as it is.
+    return (data if len(data) < FOLD_OCTETS else bytes(line.to_ical())) + b"\r\n"
+
+
+@lru_cache(maxsize=64)
+def _header_order(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Return property names in the order icalendar writes a calendar's properties."""
+    return tuple(canonsort_keys(list(names), Calendar.canonical_order))
 
 
 def session_description(
@@ -176,6 +219,27 @@ def session_description(
     return "\n\n".join(blocks)
 
 
+class PlainText(vText):
+    """A TEXT value that keeps every character, where vText turns a literal backslash-N into a line break."""
+
+    def to_ical(self) -> bytes:
+        """Return the escaped value: icalendar escapes the text around each backslash-N, here only that is escaped."""
+        return b"\\\\N".join(vText(part).to_ical() for part in str(self).split("\\N"))
+
+
+def unambiguous_time(moment: datetime) -> datetime:
+    """Return moment in its zone, or in UTC when its wall-clock time occurs twice there.
+
+    A session whose duration ends in the hour repeated when clocks go back has
+    no unambiguous local end: libical and ical.js read the second occurrence,
+    icalendar and Home Assistant the first. A UTC time means one instant to all.
+    """
+    wall = moment.replace(tzinfo=None)
+    if wall.replace(tzinfo=moment.tzinfo, fold=0).utcoffset() != wall.replace(tzinfo=moment.tzinfo, fold=1).utcoffset():
+        return moment.astimezone(UTC)
+    return moment
+
+
 def render_event(entry: Entry, page: str, tombstone: str = "") -> bytes:
     """Return one VEVENT; with tombstone, the cancelled placeholder explaining why."""
     content = entry.content
@@ -186,19 +250,21 @@ def render_event(entry: Entry, page: str, tombstone: str = "") -> bytes:
     event.add("created", entry.created)
     event.add("last-modified", entry.modified)
     event.add("sequence", entry.sequence)
-    event.add("summary", f"Cancelled: {content.title}" if cancelled else content.title)
-    event.add("dtstart", content.start)
-    event.add("dtend", content.end)
+    event.add("summary", PlainText(f"Cancelled: {content.title}" if cancelled else content.title))
+    event.add("dtstart", unambiguous_time(content.start))
+    event.add("dtend", unambiguous_time(content.end))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
     moved = None if cancelled else entry.moved_from
-    event.add("description", session_description(content, page, tombstone, moved, cancelled))
+    event.add("description", PlainText(session_description(content, page, tombstone, moved, cancelled)))
     event.add("url", page, parameters={"VALUE": "URI"})
     if content.location:
-        event.add("location", content.location)
+        event.add("location", PlainText(content.location))
     categories = [name for _, name in content.tracks] or (["Plenary"] if content.plenary else [])
     if categories:
-        event.add("categories", categories)
+        value = vCategory(categories)
+        value.cats = [PlainText(name) for name in categories]
+        event.add("categories", value)
     if content.join_url and not cancelled:
         event.add(
             "conference",

@@ -47,6 +47,7 @@ MAX_REPEATED_NODES = 10_000
 YEARS = range(1900, 3000)
 MAX_DURATION = timedelta(days=366)
 
+OUTER_SPACE = re.compile(r"^[\s\ufeff]+|[\s\ufeff]+$")
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LOCAL_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})")
 DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -111,7 +112,8 @@ def clean_text(value: str) -> str:
     """Return text with line ends normalized, control characters removed and outer space trimmed."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     kept = (ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    return "".join(kept).strip()
+    # A byte-order mark at either end is trimmed like space: icalendar drops one that starts a value.
+    return OUTER_SPACE.sub("", "".join(kept))
 
 
 def suggest(wrong: str, choices: Iterable[str]) -> str:

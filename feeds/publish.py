@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
+from functools import cached_property
 from pathlib import Path
 
 from .catalog import CONFERENCE, Feed, feed_path, list_feeds, split_key
@@ -133,13 +134,14 @@ def index_members(ledger: Ledger) -> dict[str, list[tuple[Entry, Stay]]]:
     return found
 
 
-def ledger_digest(ledger: Ledger) -> str:
+def ledger_digest(ledger: Ledger, identities: dict[str, tuple[str, ...]] | None = None) -> str:
     """Return a hash of everything in the ledger that feeds show, cheaper than hashing its JSON."""
     digest = hashlib.sha256(f"{ledger.event}|{ledger.created}|{ledger.revised}|{ledger.source_sha256}".encode())
     for uid, entry in ledger.sessions.items():
-        stays = ",".join(f"{key}={stay.left}/{stay.dropped}" for key, stay in entry.feeds.items())
-        line = f"|{uid}|{entry.number}|{'|'.join(_part_identity(entry))}|{entry.removed}|{stays}|{entry.content!r}"
-        digest.update(line.encode())
+        identity = identities[uid] if identities is not None else _part_identity(entry)
+        # The fingerprint stands for the content; feed keys (in the stays) for track and speaker ids.
+        stays = ",".join(key if stay.live else f"{key}={stay.left}/{stay.dropped}" for key, stay in entry.feeds.items())
+        digest.update(f"|{uid}|{entry.number}|{'|'.join(identity)}|{entry.removed}|{stays}".encode())
     for key, record in ledger.feeds.items():
         digest.update(f"|{key}|{record!r}".encode())
     return digest.hexdigest()
@@ -176,15 +178,27 @@ class Publication:
             self.paths[feed.path] = feed.key
             for alias in feed.alias_paths:
                 self.paths.setdefault(alias, feed.key)
-        self.revision = f"{ledger.revised:%Y%m%dT%H%M%SZ}-{ledger_digest(ledger)[:12]}"
         self._rendered: OrderedDict[str, dict[str, FeedBody]] = OrderedDict()
         self._custom: OrderedDict[tuple[tuple[str, ...], str], FeedBody] = OrderedDict()
         self._lock = threading.Lock()
-        self._signatures = {key: self._signature(key) for key in sorted(set(self.paths.values()))}
+        self._keys = sorted(set(self.paths.values()))
+        self._signatures: dict[str, tuple[object, ...]] | None = None
         if previous is not None:
             # Carry over what the previous publication had rendered; no reference to it is kept.
             for base_url, bodies in previous.rendered_bases():
-                self._render_all(base_url, bodies, previous._signatures)
+                self._render_all(base_url, bodies, previous.signatures())
+
+    @cached_property
+    def revision(self) -> str:
+        """Return the revision's name: its time and a hash of the ledger, the same on every replica."""
+        digest = ledger_digest(self.ledger, self._identities)
+        return f"{self.ledger.revised:%Y%m%dT%H%M%SZ}-{digest[:12]}"
+
+    def signatures(self) -> dict[str, tuple[object, ...]]:
+        """Return, per feed, everything its bytes depend on except the base URL (computed when first asked)."""
+        if self._signatures is None:
+            self._signatures = {key: self._signature(key) for key in self._keys}
+        return self._signatures
 
     def lookup(self, path: str) -> str | None:
         """Return the feed key served at a URL path, following aliases."""
@@ -217,9 +231,10 @@ class Publication:
         self, base_url: str, before: dict[str, FeedBody], signatures: dict[str, tuple[object, ...]]
     ) -> dict[str, FeedBody]:
         rendered = {}
-        for key, signature in self._signatures.items():
+        mine = self.signatures() if before else {}
+        for key in self._keys:
             kept = before.get(key)
-            if kept is not None and signatures.get(key) == signature:
+            if kept is not None and signatures.get(key) == mine[key]:
                 rendered[key] = kept
             else:
                 rendered[key] = self._render(key, base_url)

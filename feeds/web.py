@@ -2,25 +2,56 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import TYPE_CHECKING
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, render_template, request
+from flask.blueprints import BlueprintSetupState
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
-from .catalog import CONFERENCE
-from .load import SLUG
+from . import qr as qr_codes
+from .catalog import CONFERENCE, KINDS, Feed, feed_key, feed_path, split_key
+from .ledger import Entry, describe_time
+from .links import (
+    LABELS,
+    MANUAL_STEPS,
+    SubscribeLinks,
+    feed_links,
+    google_cid_warning,
+    google_event_url,
+    render_snippet,
+    subscribe_links,
+    webcal_url,
+)
+from .load import SLUG, suggest
+from .model import Event, Session, Speaker, Track
 from .publish import FeedBody, Publication, Publisher
 
 bp = Blueprint("feeds", __name__)
+
+
+class SlugConverter(BaseConverter):
+    """An id in a page URL: never a dot, so /tracks/x.ics stays the feed's route."""
+
+    regex = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+
+
+@bp.record_once
+def register_converters(state: BlueprintSetupState) -> None:
+    """Teach the app's URL map the slug converter before the page routes are added."""
+    state.app.url_map.converters.setdefault("slug", SlugConverter)
+
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 CACHE_CONTROL = "public, max-age=300"
@@ -28,7 +59,21 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }
-HTML_POLICY = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+# Pages run one script file from this host and nothing inline.
+HTML_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+LINKS_POLICY = HTML_POLICY + "; frame-src 'self'"
+# The e-mail preview shows the snippet as a mail client would: inline styles, no script at all.
+PREVIEW_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'self'"
+)
+CUSTOM_KINDS = ("track", "speaker", "session")
+MAX_CUSTOM_IDS = 50
+# Longer than 50 of the longest ids, comma-separated, can be: refuse before parsing.
+MAX_CUSTOM_QUERY = 4096
 
 
 def publisher() -> Publisher:
@@ -45,7 +90,7 @@ def base_url() -> str:
 
 def webcal(url: str) -> str:
     """Return the webcal:// form of an http(s) URL."""
-    return "webcal://" + url.split("://", 1)[1]
+    return webcal_url(url)
 
 
 def plain(message: str, status: int) -> Response:
@@ -96,8 +141,8 @@ def _not_modified(body: FeedBody) -> bool:
     return False
 
 
-def calendar_response(body: FeedBody, download: str = "") -> Response:
-    """Return a feed with validators, or 304 when the client's copy is current."""
+def calendar_response(body: FeedBody, download: str = "", content_type: str = CALENDAR_TYPE) -> Response:
+    """Return a feed (or another published document) with validators, or 304 when the client's copy is current."""
     headers = {
         "ETag": body.etag,
         "Last-Modified": _http_date(body.last_modified),
@@ -106,7 +151,7 @@ def calendar_response(body: FeedBody, download: str = "") -> Response:
     }
     if _not_modified(body):
         return NotModified(status=304, headers=headers)
-    response = Response(body.data, status=200, headers=headers, content_type=CALENDAR_TYPE)
+    response = Response(body.data, status=200, headers=headers, content_type=content_type)
     if download:
         response.headers["Content-Disposition"] = f'attachment; filename="{download}"'
     return response
@@ -126,6 +171,16 @@ def serve_feed(path: str) -> Response:
     return calendar_response(publication.body(key, base_url()), download)
 
 
+@bp.after_app_request
+def add_security_headers(response: Response) -> Response:
+    """Give every answer nosniff, and every HTML page a script-free-inline CSP and a referrer policy."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", HTML_POLICY)
+        response.headers.setdefault("Referrer-Policy", SECURITY_HEADERS["Referrer-Policy"])
+    return response
+
+
 @bp.route("/conference.ics", methods=["GET", "HEAD"], provide_automatic_options=False)
 def conference_feed() -> Response:
     """Serve every session."""
@@ -142,30 +197,396 @@ def item_feed(kind: str, ident: str) -> Response:
     return serve_feed(f"/{kind}/{ident}.ics")
 
 
-@bp.route("/", methods=["GET", "HEAD"], provide_automatic_options=False)
-def index() -> Response:
-    """Show every feed with its https and webcal links."""
+# Custom feeds: the union of chosen tracks, speakers and sessions.
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Feeds chosen for a custom feed: canonical keys in canonical order, or why the choice is refused."""
+
+    keys: tuple[str, ...] = ()
+    problem: str = ""
+    status: int = 200
+    asked: bool = False
+
+
+def _custom_order(key: str) -> tuple[int, str]:
+    kind, ident = split_key(key)
+    return CUSTOM_KINDS.index(kind), ident
+
+
+def requested_selection(publication: Publication) -> Selection:
+    """Return the feeds the request's query chooses; an over-long query is refused before it is parsed."""
+    if len(request.query_string) > MAX_CUSTOM_QUERY:
+        return Selection(
+            problem=f"The query is too long: a custom feed takes at most {MAX_CUSTOM_IDS} ids.", status=400, asked=True
+        )
+    return read_selection(publication, request.args.to_dict(flat=False))
+
+
+def read_selection(publication: Publication, args: Mapping[str, list[str]]) -> Selection:
+    """Return the feeds a query chooses (?track=a,b&speaker=c&session=d), following aliases."""
+    wanted: list[tuple[str, str]] = []
+    for kind in CUSTOM_KINDS:
+        for value in args.get(kind, []):
+            wanted += [(kind, ident.strip()) for ident in value.split(",") if ident.strip()]
+    asked = any(kind in args for kind in CUSTOM_KINDS)
+    if len(wanted) > MAX_CUSTOM_IDS:
+        return Selection(
+            problem=f"Too many ids ({len(wanted)}): a custom feed takes at most {MAX_CUSTOM_IDS}.",
+            status=400,
+            asked=True,
+        )
+    keys: dict[str, None] = {}
+    unknown: list[str] = []
+    for kind, ident in wanted:
+        key = publication.lookup(feed_path(feed_key(kind, ident))) if SLUG.fullmatch(ident) else None
+        if key is None or split_key(key)[0] != kind:
+            choices = [split_key(k)[1] for k in publication.feeds if split_key(k)[0] == kind]
+            shown = ident if len(ident) <= 64 else ident[:61] + "..."
+            unknown.append(f"unknown {kind} '{shown}'{suggest(ident, choices)}")
+        else:
+            keys[key] = None
+    if unknown:
+        message = "; ".join(unknown[:5]) + (f"; and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        return Selection(
+            problem=message[0].upper() + message[1:] + ". Every id is listed at /.", status=404, asked=True
+        )
+    return Selection(keys=tuple(sorted(keys, key=_custom_order)), asked=asked)
+
+
+def custom_query(keys: Iterable[str]) -> str:
+    """Return the canonical query of a custom feed: kinds in a fixed order, ids sorted, comma-separated."""
+    ids: dict[str, list[str]] = {kind: [] for kind in CUSTOM_KINDS}
+    for key in keys:
+        kind, ident = split_key(key)
+        ids[kind].append(ident)
+    return "&".join(f"{kind}={','.join(sorted(found))}" for kind, found in ids.items() if found)
+
+
+def custom_title(publication: Publication, keys: Iterable[str]) -> str:
+    """Return the custom feed's calendar name, as Publication.custom_body writes it."""
+    names = [publication.ledger.feeds[key].title.split(" · ", 1)[-1] for key in sorted(keys)]
+    return f"{publication.event.info.name} · " + " + ".join(names)
+
+
+def custom_links(publication: Publication, keys: tuple[str, ...], base: str) -> SubscribeLinks:
+    """Return the subscribe links of the custom feed of these keys."""
+    return subscribe_links(f"{base}/custom.ics?{custom_query(keys)}", custom_title(publication, keys))
+
+
+@bp.route("/custom.ics", methods=["GET", "HEAD"], provide_automatic_options=False)
+def custom_feed() -> Response:
+    """Serve the union of the chosen tracks, speakers and sessions."""
     publication = published()
     if isinstance(publication, Response):
         return publication
-    base = base_url()
-    groups: dict[str, list[dict[str, str]]] = {"conference": [], "track": [], "speaker": [], "session": []}
-    for feed in publication.feeds.values():
-        url = base + feed.path
-        groups[feed.kind].append(
-            {
-                "title": feed.title,
-                "name": publication.event.info.name if feed.kind == CONFERENCE else feed.title.split(" · ", 1)[-1],
-                "https": url,
-                "webcal": webcal(url),
-                "google": "https://calendar.google.com/calendar/r?cid=" + quote(webcal(url), safe=""),
-            }
+    selection = requested_selection(publication)
+    if selection.problem:
+        return plain(selection.problem, selection.status)
+    if not selection.keys:
+        return plain(
+            "An empty custom feed: choose ids, e.g. /custom.ics?track=ID&speaker=ID&session=ID (build one at /).", 404
         )
-    html = render_template("index.html", event=publication.event, groups=groups, base=base)
-    response = Response(html, mimetype="text/html")
+    return calendar_response(publication.custom_body(selection.keys, base_url()))
+
+
+# Pages.
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """A session as the pages list it: with its tracks, speakers and whether it moved."""
+
+    session: Session
+    tracks: tuple[Track, ...]
+    speakers: tuple[Speaker, ...]
+    moved_from: str = ""
+
+    @property
+    def start_utc(self) -> str:
+        """Return the start as an ISO UTC time, for the viewer's-time script."""
+        return f"{self.session.start.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+    @property
+    def end_utc(self) -> str:
+        """Return the end as an ISO UTC time."""
+        return f"{self.session.end.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    """A subscribe panel: a feed's links, where it sits on the page, and where its QR code image is."""
+
+    links: SubscribeLinks
+    id: str
+    heading: str
+    qr: str = ""
+    detail: str = ""
+
+
+def session_rows(publication: Publication, sessions: Iterable[Session]) -> list[SessionRow]:
+    """Return sessions in time order, each with its tracks, speakers and moved note."""
+    event = publication.event
+    entries: dict[str, Entry] = {
+        entry.id: entry for entry in publication.ledger.sessions.values() if entry.removed is None
+    }
+    rows = []
+    for session in sorted(sessions, key=lambda s: (s.start, s.end, s.id)):
+        entry = entries.get(session.id)
+        moved = ""
+        if entry is not None and entry.moved_from is not None and not session.cancelled:
+            moved = describe_time(entry.moved_from, event.info.timezone_label)
+        tracks = tuple(t for t in event.tracks if t.id in session.tracks)
+        rows.append(SessionRow(session, tracks, event.session_speakers(session), moved))
+    return rows
+
+
+def days_of(event: Event, rows: list[SessionRow]) -> list[tuple[date, list[SessionRow]]]:
+    """Return every day of the event with its sessions (by start day in the event zone)."""
+    days: dict[date, list[SessionRow]] = {}
+    day = event.info.first_day
+    while day <= event.info.last_day:
+        days[day] = []
+        day += timedelta(days=1)
+    for row in rows:
+        days.setdefault(row.session.start.date(), []).append(row)
+    return sorted(days.items())
+
+
+def qr_image(webcal_address: str) -> str:
+    """Return a QR code of a webcal:// address as a data: URI (for feeds without a /qr/ path)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_codes.qr_svg(webcal_address)).decode("ascii")
+
+
+def page(template: str, status: int = 200, policy: str = HTML_POLICY, **context: Any) -> Response:
+    """Return an HTML page with the security headers."""
+    publication = publisher().current
+    event = context.pop("event", publication.event if publication else None)
+    html = render_template(template, event=event, labels=LABELS, manual=MANUAL_STEPS, **context)
+    response = Response(html, status=status, mimetype="text/html")
     response.headers.update(SECURITY_HEADERS)
-    response.headers["Content-Security-Policy"] = HTML_POLICY
+    response.headers["Content-Security-Policy"] = policy
     return response
+
+
+def redirect_to(path: str) -> Response:
+    """Return a permanent redirect of a page reached by an old id (alias) to its canonical address."""
+    response = Response(status=301, headers={"Location": path})
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def not_found(what: str) -> Response:
+    """Return the HTML 404 for an unknown track, speaker or session page."""
+    return page("not_found.html", 404, what=what)
+
+
+@bp.app_template_filter("hm")
+def format_hm(moment: datetime) -> str:
+    """Return a time as 24-hour HH:MM."""
+    return f"{moment:%H:%M}"
+
+
+@bp.app_template_filter("day")
+def format_day(moment: date) -> str:
+    """Return a day as 'Tuesday 18 July 2023'."""
+    return f"{moment:%A} {moment.day} {moment:%B %Y}"
+
+
+@bp.app_template_filter("short_day")
+def format_short_day(moment: date) -> str:
+    """Return a day as 'Tue 18 Jul'."""
+    return f"{moment:%a} {moment.day} {moment:%b}"
+
+
+@bp.route("/", methods=["GET", "HEAD"], provide_automatic_options=False)
+def index() -> Response:
+    """Show the agenda, the conference's subscribe panel, and the custom-feed builder."""
+    publication = published()
+    if isinstance(publication, Response):
+        return publication
+    event = publication.event
+    base = base_url()
+    rows = session_rows(publication, event.sessions)
+    conference = publication.feeds[CONFERENCE]
+    selection = requested_selection(publication)
+    custom = None
+    if selection.keys:
+        links = custom_links(publication, selection.keys, base)
+        custom = Panel(
+            links, "custom", "Subscribe to your selection", qr_image(links.webcal), f"Calendar name: {links.name}"
+        )
+    problem = selection.problem or (
+        "Tick at least one track, speaker or session." if selection.asked and not selection.keys else ""
+    )
+    return page(
+        "index.html",
+        400 if problem and selection.status == 200 else selection.status,
+        days=days_of(event, rows),
+        rows=rows,
+        panel=_item_panel(conference, base, "Subscribe to the whole conference"),
+        custom=custom,
+        chosen=frozenset(selection.keys),
+        feed_groups=feed_addresses(publication, base),
+        problem=problem,
+    )
+
+
+def _item_panel(feed: Feed, base: str, heading: str) -> Panel:
+    return Panel(feed_links(feed, base), feed.kind, heading, qr_codes.qr_path(feed.key))
+
+
+@bp.route("/tracks/<slug:ident>", methods=["GET", "HEAD"], provide_automatic_options=False)
+def track_page(ident: str) -> Response:
+    """Show a track, its sessions (plenaries included, as in its feed) and its subscribe panel."""
+    publication = published()
+    if isinstance(publication, Response):
+        return publication
+    event = publication.event
+    track = event.track(ident)
+    if track is None:
+        return not_found(f"There is no track '{ident}'.")
+    if track.id != ident:
+        return redirect_to(f"/tracks/{track.id}")
+    sessions = [s for s in event.sessions if track in event.session_tracks(s)]
+    return page(
+        "track.html",
+        track=track,
+        rows=session_rows(publication, sessions),
+        panel=_item_panel(publication.feeds[feed_key("track", track.id)], base_url(), f"Subscribe to {track.name}"),
+    )
+
+
+@bp.route("/speakers/<slug:ident>", methods=["GET", "HEAD"], provide_automatic_options=False)
+def speaker_page(ident: str) -> Response:
+    """Show a speaker: role, affiliation, bio, sessions and subscribe panel."""
+    publication = published()
+    if isinstance(publication, Response):
+        return publication
+    event = publication.event
+    speaker = event.speaker(ident)
+    if speaker is None:
+        return not_found(f"There is no speaker '{ident}'.")
+    if speaker.id != ident:
+        return redirect_to(f"/speakers/{speaker.id}")
+    sessions = [s for s in event.sessions if speaker.id in s.speakers]
+    return page(
+        "speaker.html",
+        speaker=speaker,
+        rows=session_rows(publication, sessions),
+        panel=_item_panel(
+            publication.feeds[feed_key("speaker", speaker.id)], base_url(), f"Subscribe to {speaker.name}'s sessions"
+        ),
+    )
+
+
+@bp.route("/sessions/<slug:ident>", methods=["GET", "HEAD"], provide_automatic_options=False)
+def session_page(ident: str) -> Response:
+    """Show a session, its subscribe panel and the one-off ways to add just it."""
+    publication = published()
+    if isinstance(publication, Response):
+        return publication
+    event = publication.event
+    session = event.session(ident)
+    if session is None:
+        return not_found(f"There is no session '{ident}'.")
+    if session.id != ident:
+        return redirect_to(f"/sessions/{session.id}")
+    base = base_url()
+    row = session_rows(publication, [session])[0]
+    page_url = f"{base}/sessions/{session.id}"
+    credits = ", ".join(s.credit for s in row.speakers)
+    details = "\n\n".join(
+        part
+        for part in (
+            f"A copy that will not follow schedule changes; the current time is always at {page_url}",
+            f"Speakers: {credits}" if credits else "",
+            session.description,
+        )
+        if part
+    )
+    location = session.location or event.info.location
+    followers = [publication.feeds[feed_key("track", t.id)] for t in row.tracks]
+    return page(
+        "session.html",
+        row=row,
+        session=session,
+        panel=_item_panel(publication.feeds[feed_key("session", session.id)], base, "Subscribe to this session"),
+        google_event=google_event_url(session.title, session.start, session.end, details, location),
+        download=f"{base}/sessions/{session.id}.ics?download=1",
+        location=location,
+        join_url=session.join_url or event.info.join_url,
+        followers=followers,
+    )
+
+
+def feed_addresses(publication: Publication, base: str) -> list[tuple[str, list[dict[str, str]]]]:
+    """Return every feed's name, https and webcal address, grouped by kind, for the index."""
+    return [
+        (
+            heading,
+            [
+                {
+                    "name": feed.title if feed.kind == CONFERENCE else feed.title.split(" · ", 1)[-1],
+                    "https": base + feed.path,
+                    "webcal": webcal_url(base + feed.path),
+                }
+                for feed in feeds
+            ],
+        )
+        for heading, feeds in _link_feeds(publication)
+    ]
+
+
+def _link_feeds(publication: Publication) -> list[tuple[str, list[Feed]]]:
+    groups: dict[str, list[Feed]] = {CONFERENCE: [], **{kind: [] for kind in KINDS}}
+    for feed in publication.feeds.values():
+        groups[feed.kind].append(feed)
+    names = {CONFERENCE: "Whole conference", "track": "Tracks", "speaker": "Speakers", "session": "Sessions"}
+    return [(names[kind], feeds) for kind, feeds in groups.items() if feeds]
+
+
+def _chosen_feed(publication: Publication) -> Feed | None:
+    key = request.args.get("feed", CONFERENCE)
+    return publication.feeds.get(key) or publication.feeds.get(publication.lookup(feed_path(key)) or "")
+
+
+@bp.route("/links", methods=["GET", "HEAD"], provide_automatic_options=False)
+def links_page() -> Response:
+    """Show the e-mail snippets of a feed for organizers to copy (the same as 'feeds links')."""
+    publication = published()
+    if isinstance(publication, Response):
+        return publication
+    feed = _chosen_feed(publication)
+    if feed is None:
+        return not_found("There is no such feed; choose one from the list at /links.")
+    links = feed_links(feed, base_url())
+    preview = "/links/preview" if feed.key == CONFERENCE else f"/links/preview?feed={feed.key}"
+    return page(
+        "links.html",
+        policy=LINKS_POLICY,
+        feed=feed,
+        groups=_link_feeds(publication),
+        links=links,
+        snippets={form: render_snippet(links, form) for form in ("html", "text", "markdown")},
+        warning=google_cid_warning(links.https),
+        derived=not publisher().settings.base_url,
+        preview=preview,
+    )
+
+
+@bp.route("/links/preview", methods=["GET", "HEAD"], provide_automatic_options=False)
+def links_preview() -> Response:
+    """Show a feed's HTML e-mail snippet as a mail client would (framed by /links)."""
+    publication = published()
+    if isinstance(publication, Response):
+        return publication
+    feed = _chosen_feed(publication)
+    if feed is None:
+        return plain("No such feed. The list of feeds is at /links.", 404)
+    snippet = render_snippet(feed_links(feed, base_url()), "html")
+    return page("preview.html", policy=PREVIEW_POLICY, snippet=snippet)
 
 
 @bp.route("/healthz", methods=["GET", "HEAD"], provide_automatic_options=False)
@@ -217,3 +638,117 @@ def unexpected_error(error: Exception) -> Response:
     digest = hashlib.sha256(repr(error).encode()).hexdigest()[:8]
     current_app.logger.exception("unexpected error %s", digest)
     return plain(f"Internal error ({digest}); it has been logged.", 500)
+
+
+# --- conference-app formats, changes and QR codes ---
+# /schedule.xml and /schedule.json (frab, for conference apps), /changes.atom (feed readers) and
+# /qr/<feed path>.svg (QR codes of the webcal:// URLs); docs/formats.md describes them.
+
+import threading  # noqa: E402
+from collections import OrderedDict  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from weakref import WeakKeyDictionary  # noqa: E402
+
+from .changes import changes_modified, render_changes  # noqa: E402
+from .frab import render_schedule_json, render_schedule_xml, schedule_modified  # noqa: E402
+from .qr import qr_svg  # noqa: E402
+
+XML_TYPE = "application/xml; charset=utf-8"
+JSON_TYPE = "application/json"
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+SVG_TYPE = "image/svg+xml"
+# An SVG opened directly is a document of this origin: allow it nothing beyond drawing itself.
+SVG_POLICY = "default-src 'none'; frame-ancestors 'none'"
+# Rendered documents kept per publication: one per (path, base URL); a Host header cannot grow it past this.
+DOCUMENT_CACHE_SIZE = 12
+
+DOCUMENTS: dict[str, tuple[Callable[[Publication, str], bytes], Callable[[Publication], datetime], str]] = {
+    "/schedule.xml": (render_schedule_xml, schedule_modified, XML_TYPE),
+    "/schedule.json": (render_schedule_json, schedule_modified, JSON_TYPE),
+    "/changes.atom": (render_changes, changes_modified, ATOM_TYPE),
+}
+_documents: WeakKeyDictionary[Publication, OrderedDict[tuple[str, str], FeedBody]] = WeakKeyDictionary()
+_documents_lock = threading.Lock()
+
+
+def strong_etag(data: bytes) -> str:
+    """Return a strong ETag over the exact bytes, like the feeds'."""
+    return '"' + hashlib.sha256(data).hexdigest()[:40] + '"'
+
+
+def document_body(publication: Publication, path: str, base: str) -> FeedBody:
+    """Return one of the DOCUMENTS rendered for base, cached with the publication it comes from."""
+    render, modified, _ = DOCUMENTS[path]
+    with _documents_lock:
+        cache = _documents.setdefault(publication, OrderedDict())
+        found = cache.get((path, base))
+        if found is not None:
+            cache.move_to_end((path, base))
+            return found
+    data = render(publication, base)
+    body = FeedBody(data, strong_etag(data), modified(publication))
+    with _documents_lock:
+        cache[(path, base)] = body
+        while len(cache) > DOCUMENT_CACHE_SIZE:
+            cache.popitem(last=False)
+    return body
+
+
+def serve_document(path: str) -> Response:
+    """Return a schedule document or the change feed, with validators and conditional GET."""
+    publication = published()
+    if isinstance(publication, Response):
+        return publication
+    content_type = DOCUMENTS[path][2]
+    return calendar_response(document_body(publication, path, base_url()), content_type=content_type)
+
+
+@bp.route("/schedule.xml", methods=["GET", "HEAD"], provide_automatic_options=False)
+def schedule_xml() -> Response:
+    """Serve the schedule in the frab XML format (Giggity, ConfClerk, room displays, recording)."""
+    return serve_document("/schedule.xml")
+
+
+@bp.route("/schedule.json", methods=["GET", "HEAD"], provide_automatic_options=False)
+def schedule_json() -> Response:
+    """Serve the schedule in the frab/pretalx JSON format."""
+    return serve_document("/schedule.json")
+
+
+@bp.route("/changes.atom", methods=["GET", "HEAD"], provide_automatic_options=False)
+def changes_feed() -> Response:
+    """Serve the Atom feed of schedule changes, newest first."""
+    return serve_document("/changes.atom")
+
+
+def serve_qr(path: str) -> Response:
+    """Return the QR code of the webcal:// URL of the feed at a URL path (aliases give the canonical URL)."""
+    publication = published()
+    if isinstance(publication, Response):
+        return publication
+    key = publication.lookup(path)
+    feed = publication.feeds.get(key) if key is not None else None
+    if key is None or feed is None:
+        return plain("No such feed. The list of feeds is at /.", 404)
+    data = qr_svg(webcal(base_url() + feed.path))
+    record = publication.ledger.feeds.get(key)
+    modified = record.modified if record is not None else publication.ledger.revised
+    response = calendar_response(FeedBody(data, strong_etag(data), modified), content_type=SVG_TYPE)
+    response.headers["Content-Security-Policy"] = SVG_POLICY
+    return response
+
+
+@bp.route("/qr/conference.svg", methods=["GET", "HEAD"], provide_automatic_options=False)
+def conference_qr() -> Response:
+    """Serve the QR code for subscribing to every session."""
+    return serve_qr("/conference.ics")
+
+
+@bp.route(
+    "/qr/<any(tracks, speakers, sessions):kind>/<ident>.svg", methods=["GET", "HEAD"], provide_automatic_options=False
+)
+def item_qr(kind: str, ident: str) -> Response:
+    """Serve the QR code for subscribing to one track's, speaker's or session's feed."""
+    if not SLUG.fullmatch(ident) or len(ident) > 64:
+        return plain("No such feed. The list of feeds is at /.", 404)
+    return serve_qr(f"/{kind}/{ident}.ics")

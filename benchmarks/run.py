@@ -1,0 +1,540 @@
+"""Measure the feeds service against its targets, in one go: `.venv/bin/python benchmarks/run.py`.
+
+Writes a synthetic festival (5,000 sessions, 2,000 speakers, 20 tracks) into a
+temporary folder, then measures on this machine and prints each ratio next to
+its target:
+
+- warm feed GET req/s through gunicorn, against a bare Flask route that returns
+  the same bytes under the same gunicorn settings (wrk on 127.0.0.1);
+- 304 revalidation req/s, the same comparison;
+- rendering every feed, against serializing each session once with icalendar;
+- reloading after a one-session edit, against a full build;
+- the peak RSS of one gunicorn worker holding the synthetic event.
+
+Then it prints where the time of a full build and of a reload goes. wrk comes
+from Debian; when it is missing and this runs as root, it is installed with
+apt-get (otherwise the script says how). Options: --seconds (per wrk run,
+default 10), --sessions (default 5000), --keep (keep the temporary folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.generate import render_event_yaml  # noqa: E402
+from feeds import ics, ledger, load, publish  # noqa: E402
+from feeds.publish import Publication, Publisher, Settings, default_ledger_path, sync_ledger  # noqa: E402
+
+BASE = "https://feeds.example.org"
+SPEAKER_FEED = "/speakers/speaker-0042.ics"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the result table."""
+
+    measure: str
+    measured: str
+    ratio: float
+    target: str
+    ok: bool
+
+
+def settings_for(folder: Path) -> Settings:
+    event = folder / "event.yaml"
+    return Settings(
+        event_file=event,
+        ledger_file=default_ledger_path(event),
+        base_url=BASE,
+        reload_seconds=0,
+        settle_seconds=0,
+        max_event_bytes=50 * 1024 * 1024,
+    )
+
+
+def clear_caches() -> None:
+    """Forget everything rendered in this process, for a cold measurement."""
+    for cached in (ics.render_timezone, ics._transitions, ics._shared_header_lines, ics._header_order):
+        cached.cache_clear()
+    gc.collect()
+
+
+# -- in-process measures -----------------------------------------------------------------
+
+
+def measure_render(folder: Path) -> tuple[float, float, int]:
+    """Return (CPU seconds to render every feed, CPU seconds to serialize each session once, feeds).
+
+    CPU time, and the best of five runs of each taken in turn: other jobs on a shared machine
+    then hardly change the ratio.
+    """
+    settings = settings_for(folder)
+    event = load.load_event(settings.event_file, settings.max_event_bytes)
+    book, _ = sync_ledger(event, settings)
+    entries = list(book.sessions.values())
+
+    def baseline() -> float:
+        clear_caches()
+        start = time.process_time()
+        for entry in entries:
+            ics.render_event(entry, f"{BASE}/sessions/{entry.id}", "")
+        return time.process_time() - start
+
+    feeds = 0
+
+    def ours() -> float:
+        nonlocal feeds
+        clear_caches()
+        start = time.process_time()
+        feeds = len(Publication(event, book, settings).render_all(BASE))
+        return time.process_time() - start
+
+    runs = [(ours(), baseline()) for _ in range(5)]
+    return min(run[0] for run in runs), min(run[1] for run in runs), feeds
+
+
+class Phases:
+    """Wall time spent in the main steps of loading, patched in for one measurement."""
+
+    STEPS = (
+        ("read event.yaml", publish, "read_source"),
+        ("parse and check event.yaml (PyYAML composer + checks)", publish, "parse_event"),
+        ("read and parse the ledger JSON", ledger.LedgerFile, "read"),
+        ("compare the event with the ledger (advance)", publish, "advance"),
+        ("write the ledger (JSON, fsync, rename)", ledger.LedgerFile, "write"),
+        ("build the publication, rendering included", publish.Publication, "__init__"),
+        ("render every feed for the first time", publish.Publication, "render_all"),
+        ("  assemble a feed (all feeds together)", publish.Publication, "_render"),
+        ("    serialize a VEVENT with icalendar", publish, "render_event"),
+    )
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def patched(self) -> Iterator[None]:
+        originals = []
+        for label, owner, name in self.STEPS:
+            real = getattr(owner, name)
+            originals.append((owner, name, real))
+
+            def timed(*args: Any, _real: Any = real, _label: str = label, **kwargs: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    return _real(*args, **kwargs)
+                finally:
+                    self.seconds[_label] = self.seconds.get(_label, 0.0) + time.perf_counter() - start
+
+            setattr(owner, name, timed)
+        try:
+            yield
+        finally:
+            for owner, name, real in originals:
+                setattr(owner, name, real)
+
+
+def edit_one_session(event_file: Path, number: int) -> None:
+    """Move one session five minutes later (it stays within its slot, so the file stays valid)."""
+    text = event_file.read_text(encoding="utf-8")
+    marker = f"  - id: session-{number:04d}\n"
+    at = text.index(marker)
+    start = text.index("    start: ", at)
+    end = text.index("\n", start)
+    moment = datetime.strptime(text[start + len("    start: ") : end], "%Y-%m-%d %H:%M")
+    moved = moment.replace(minute=moment.minute + 5)
+    event_file.write_text(text[:start] + f"    start: {moved:%Y-%m-%d %H:%M}" + text[end:], encoding="utf-8")
+
+
+def measure_reload(folder: Path) -> tuple[float, float, dict[str, float], dict[str, float]]:
+    """Return (full build seconds, one-session reload seconds, full build phases, reload phases)."""
+    settings = settings_for(folder)
+    builds = []
+    build_phases = Phases()
+    for run in range(2):
+        clear_caches()
+        phases = build_phases if run == 1 else Phases()
+        with phases.patched():
+            start = time.perf_counter()
+            publisher = Publisher(settings)
+            builds.append(time.perf_counter() - start)
+        assert publisher.current is not None and not publisher.status.errors, publisher.status
+    reloads = []
+    reload_phases: list[Phases] = []
+    count = len(publisher.current.event.sessions)
+    for number in (count // 4, count // 2, 3 * count // 4):
+        edit_one_session(settings.event_file, number)
+        phases = Phases()
+        with phases.patched():
+            start = time.perf_counter()
+            publisher.check()
+            reloads.append(time.perf_counter() - start)
+        reload_phases.append(phases)
+        assert not publisher.status.errors, publisher.status.errors
+    middle = reloads.index(statistics.median(reloads))
+    return min(builds), reloads[middle], build_phases.seconds, reload_phases[middle].seconds
+
+
+# -- gunicorn and wrk ----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+class Gunicorn:
+    """gunicorn with the project's settings (feeds/gunicorn_conf.py) on a free loopback port."""
+
+    def __init__(self, app: str, env: dict[str, str], ready: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "gunicorn", "--config", "python:feeds.gunicorn_conf", app]
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, "PORT": str(self.port), **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if fetch(self.base + ready)[0] in (200, 304):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            self.stop()
+            raise RuntimeError(f"gunicorn {app} did not start")
+        self.wait_idle()
+
+    def workers(self) -> list[int]:
+        try:
+            text = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(pid) for pid in text.split()]
+
+    def cpu_seconds(self) -> float:
+        """Return the CPU time gunicorn's master and workers have used so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in [self.process.pid, *self.workers()]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / ticks
+
+    def wait_idle(self, timeout: float = 300) -> None:
+        """Wait until every worker has booted (loaded and rendered the event) and is idle."""
+        deadline = time.monotonic() + timeout
+        before = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            now = self.cpu_seconds()
+            if now - before <= 0.05:  # under 5% of one core over a second: booted and idle
+                return
+            before = now
+
+    def peak_rss_mb(self) -> float:
+        """Return the largest peak resident set size among the workers, in MB."""
+        peaks = []
+        for pid in self.workers():
+            status = Path(f"/proc/{pid}/status").read_text()
+            found = re.search(r"VmHWM:\s+(\d+) kB", status)
+            if found:
+                peaks.append(int(found.group(1)) / 1024)
+        return max(peaks)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def ensure_wrk() -> str:
+    """Return the wrk command, installing Debian's package when it is missing and this runs as root."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk is missing; installing Debian's package (apt-get install wrk) ...", file=sys.stderr)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+
+        def apt_get(*words: str) -> int:
+            done = subprocess.run(["apt-get", *words], check=False, capture_output=True, env=env)
+            return done.returncode
+
+        if apt_get("install", "-y", "-qq", "wrk") != 0:
+            apt_get("update", "-qq")
+            apt_get("install", "-y", "-qq", "wrk")
+        found = shutil.which("wrk")
+        if found:
+            return found
+    raise SystemExit("wrk is needed for the HTTP measures: install it (Debian: sudo apt-get install wrk) and run again")
+
+
+def wrk(command: str, url: str, seconds: float, headers: dict[str, str] | None = None) -> tuple[float, int]:
+    """Return requests per second that wrk measured against url (2 threads, 16 connections), and the requests."""
+    args = [command, "-t2", "-c16", f"-d{seconds:.0f}s", "--timeout", "10s"]
+    for name, value in (headers or {}).items():
+        args += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*args, url], check=True, capture_output=True, text=True).stdout
+    errors = re.search(r"Socket errors: (.*)", output)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if bad or (errors and re.search(r"(read|write|timeout) [1-9]", errors.group(1))):
+        raise RuntimeError(f"wrk saw errors against {url}:\n{output}")
+    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    total = re.search(r"(\d+) requests in", output)
+    if not found or not total:
+        raise RuntimeError(f"could not read wrk's output:\n{output}")
+    return float(found.group(1)), int(total.group(1))
+
+
+# What must match between the service's answer and the baseline's (Date and Server differ by nature).
+COMPARED_HEADERS = (
+    "Content-Type",
+    "Content-Length",
+    "ETag",
+    "Last-Modified",
+    "Cache-Control",
+    "X-Content-Type-Options",
+)
+
+
+@dataclass(frozen=True)
+class Http:
+    """Best requests per second and least server CPU per request, per (kind, server)."""
+
+    rate: dict[tuple[str, str], float]
+    cpu: dict[tuple[str, str], float]
+    rss_mb: float
+    feed_bytes: int
+    workers: int
+
+
+def measure_http(folder: Path, seconds: float, sessions: int) -> Http:
+    """Drive the service and the baselines with wrk in turn; then edit once under load and read the peak RSS."""
+    command = ensure_wrk()
+    env = {
+        "FEEDS_EVENT_FILE": str(folder / "event.yaml"),
+        "FEEDS_BASE_URL": BASE,
+        "FEEDS_MAX_EVENT_BYTES": str(50 * 1024 * 1024),
+    }
+    feeds = Gunicorn("wsgi:app", env, "/healthz")
+    bare: Gunicorn | None = None
+    try:
+        status, headers, body = fetch(feeds.base + SPEAKER_FEED)
+        assert status == 200, status
+        etag = headers["ETag"]
+        (folder / "body.ics").write_bytes(body)
+        bare = Gunicorn(
+            "benchmarks.bare:app",
+            {
+                "BENCH_BODY": str(folder / "body.ics"),
+                "BENCH_ETAG": etag,
+                "BENCH_LAST_MODIFIED": headers["Last-Modified"],
+            },
+            "/feed.ics",
+        )
+        targets = {
+            "feeds": (feeds, feeds.base + SPEAKER_FEED),
+            "same": (bare, bare.base + "/feed.ics"),
+            "minimal": (bare, bare.base + "/minimal.ics"),
+        }
+        for ask in ({}, {"If-None-Match": etag}):
+            ours, same = fetch(targets["feeds"][1], ask), fetch(targets["same"][1], ask)
+            assert ours[0] == same[0] and ours[2] == same[2], "the baseline answers other bytes"
+            for name in COMPARED_HEADERS:
+                assert ours[1].get(name) == same[1].get(name), f"the baseline answers another {name}"
+        rate: dict[tuple[str, str], list[float]] = {}
+        cpu: dict[tuple[str, str], list[float]] = {}
+        for _ in range(3):  # in turn, keeping the best of each, to even out drift on a shared machine
+            for name, (server, url) in targets.items():
+                for kind, ask in (("get", {}), ("304", {"If-None-Match": etag})):
+                    before = server.cpu_seconds()
+                    per_second, requests = wrk(command, url, seconds, ask)
+                    rate.setdefault((kind, name), []).append(per_second)
+                    cpu.setdefault((kind, name), []).append((server.cpu_seconds() - before) / requests * 1e6)
+        workers = len(feeds.workers())
+        # One more edit while serving: a worker holds the old and the new publication for a moment.
+        edit_one_session(folder / "event.yaml", sessions - 2)
+        digest = hashlib.sha256((folder / "event.yaml").read_bytes()).hexdigest()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            seen = {json.loads(fetch(feeds.base + "/healthz")[2])["event_sha256"] for _ in range(3 * workers)}
+            if seen == {digest}:
+                break
+            time.sleep(0.5)
+        rss = feeds.peak_rss_mb()
+    finally:
+        feeds.stop()
+        if bare is not None:
+            bare.stop()
+    return Http(
+        rate={key: max(values) for key, values in rate.items()},
+        cpu={key: min(values) for key, values in cpu.items()},
+        rss_mb=rss,
+        feed_bytes=len(body),
+        workers=workers,
+    )
+
+
+# -- the report ----------------------------------------------------------------------------
+
+
+def table(rows: list[Row]) -> str:
+    header = ("measure", "measured", "ratio", "target", "met")
+    cells = [header] + [
+        (r.measure, r.measured, f"{r.ratio:.2f}x" if r.ratio else "", r.target, "yes" if r.ok else "NO") for r in rows
+    ]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = ["| " + " | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) + " |" for row in cells]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def minimal_table(http: Http) -> str:
+    """Return req/s and server CPU per request of the service and both baselines."""
+    lines = [
+        "| request | service | bare, same answer | bare, minimal answer (bytes + ETag) |",
+        "|---|---|---|---|",
+    ]
+    for kind in ("get", "304"):
+        cells = [
+            f"{http.rate[(kind, name)]:.0f} req/s, {http.cpu[(kind, name)]:.0f} us CPU"
+            for name in ("feeds", "same", "minimal")
+        ]
+        lines.append(f"| {'GET 200' if kind == 'get' else 'GET 304'} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def phase_table(build: dict[str, float], reload: dict[str, float]) -> str:
+    lines = ["| step | full build (s) | reload (s) |", "|---|---|---|"]
+    for label, _, _ in Phases.STEPS:
+        lines.append(f"| {label} | {build.get(label, 0.0):.2f} | {reload.get(label, 0.0):.2f} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each wrk run (default 10)")
+    parser.add_argument("--sessions", type=int, default=5000, help="sessions in the synthetic event (default 5000)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="feeds-bench-"))
+    try:
+        (folder / "event.yaml").write_text(render_event_yaml(args.sessions), encoding="utf-8")
+        size = (folder / "event.yaml").stat().st_size
+        print(
+            f"synthetic event: {args.sessions} sessions, 2000 speakers, 20 tracks ({size / 1e6:.1f} MB) in {folder}; "
+            f"{os.cpu_count()} cores, Python {platform.python_version()}, libyaml {'yes' if load.yaml.__with_libyaml__ else 'no'}",
+            flush=True,
+        )
+        print("rendering ...", file=sys.stderr, flush=True)
+        ours, baseline, feed_count = measure_render(folder)
+        print("full build and reload ...", file=sys.stderr, flush=True)
+        build, reload, build_phases, reload_phases = measure_reload(folder)
+        print("gunicorn and wrk ...", file=sys.stderr, flush=True)
+        http = measure_http(folder, args.seconds, args.sessions)
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    get = (http.rate[("get", "feeds")], http.rate[("get", "same")])
+    revalidate = (http.rate[("304", "feeds")], http.rate[("304", "same")])
+    rows = [
+        Row(
+            f"warm feed GET req/s ({http.feed_bytes / 1024:.0f} KB speaker feed), gunicorn vs bare Flask route",
+            f"{get[0]:.0f} vs {get[1]:.0f} req/s",
+            get[0] / get[1],
+            ">= 0.9x",
+            get[0] / get[1] >= 0.9,
+        ),
+        Row(
+            "304 revalidation req/s, same comparison",
+            f"{revalidate[0]:.0f} vs {revalidate[1]:.0f} req/s",
+            revalidate[0] / revalidate[1],
+            ">= 0.9x",
+            revalidate[0] / revalidate[1] >= 0.9,
+        ),
+        Row(
+            f"render every feed ({feed_count}) vs serializing each session once with icalendar",
+            f"{ours:.2f} s vs {baseline:.2f} s",
+            ours / baseline,
+            "<= 1.5x",
+            ours / baseline <= 1.5,
+        ),
+        Row(
+            "reload after a one-session edit vs a full build",
+            f"{reload:.2f} s vs {build:.2f} s",
+            reload / build,
+            "<= 0.10x",
+            reload / build <= 0.10,
+        ),
+        Row(
+            "peak RSS of one worker holding the synthetic event",
+            f"{http.rss_mb:.0f} MB",
+            0.0,
+            "<= 300 MB",
+            http.rss_mb <= 300,
+        ),
+    ]
+    print()
+    print(
+        f"gunicorn: feeds/gunicorn_conf.py, {http.workers} sync workers; wrk: 2 threads, 16 connections, "
+        f"{args.seconds:.0f} s, best of 3 runs taken in turn. The bare route answers the same status, headers and body.\n"
+        "Render times are CPU seconds, best of 5; build and reload times are wall seconds."
+    )
+    print(table(rows))
+    print()
+    print(minimal_table(http))
+    print()
+    print("where the time goes (wall seconds, steps nest: rendering happens inside building the publication):")
+    print(phase_table(build_phases, reload_phases))
+    return 0 if all(row.ok for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,352 @@
+"""The schedule for conference apps: frab schedule.xml and its JSON twin, from a Publication.
+
+Giggity, ConfClerk, info-beamer room displays and the c3voc recording pipeline
+read the frab format. Both documents are built from one `Schedule` value, so
+they always say the same thing, and that value is a pure function of the
+publication (event, ledger): every replica and the static export write the
+same bytes. docs/formats.md describes the shape and the choices made here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from .ledger import Entry, Stay, describe_time
+from .model import Event
+from .publish import REMOVED_NOTE, Publication
+
+CANCELLED_PREFIX = "Cancelled: "
+# A session with no location (neither its own nor the event's) still needs a room for these apps.
+ONLINE_ROOM = "Online"
+DEFAULT_ROOM = "Main room"
+TALK = "talk"
+PLENARY = "plenary"
+# Characters XML 1.0 cannot carry; the loader already removes control characters, this is a second guard.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A speaker as the apps list them."""
+
+    name: str
+    biography: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link shown with a session."""
+
+    url: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Talk:
+    """One session in the schedule (frab calls it an event)."""
+
+    guid: str
+    id: int
+    start: datetime
+    duration: timedelta
+    room: str
+    slug: str
+    url: str
+    title: str
+    track: str
+    type: str
+    abstract: str
+    description: str
+    persons: tuple[Person, ...]
+    links: tuple[Link, ...]
+    cancelled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """One conference day: its rooms in a stable order, each with its sessions in time order."""
+
+    index: int
+    date: date
+    start: datetime
+    end: datetime
+    rooms: tuple[tuple[str, tuple[Talk, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Everything schedule.xml and schedule.json say."""
+
+    version: str
+    title: str
+    acronym: str
+    start: date
+    end: date
+    timeslot: timedelta
+    time_zone_name: str
+    base_url: str
+    url: str
+    tracks: tuple[tuple[str, str], ...]
+    rooms: tuple[str, ...]
+    days: tuple[Day, ...]
+
+
+def session_guid(uid: str) -> str:
+    """Return the frab guid of a session: uuid5 of its iCalendar UID, stable forever."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, uid))
+
+
+def room_guid(name: str, uid_domain: str) -> str:
+    """Return a stable guid for a room name."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"room:{name}@{uid_domain}"))
+
+
+def room_of(location: str, join_url: str) -> str:
+    """Return the room a session is listed in: its location, else Online or the default room."""
+    if location:
+        return location
+    return ONLINE_ROOM if join_url else DEFAULT_ROOM
+
+
+def format_duration(span: timedelta) -> str:
+    """Return a duration as frab's HH:MM."""
+    minutes = max(0, math.ceil(span.total_seconds() / 60))
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def schedule_modified(publication: Publication) -> datetime:
+    """Return the Last-Modified of the schedule documents: the ledger's latest revision."""
+    return publication.ledger.revised
+
+
+def build_schedule(publication: Publication, base_url: str) -> Schedule:
+    """Return the schedule the apps see: every session of the conference feed, tombstones included."""
+    event = publication.event
+    info = event.info
+    zone = info.zone
+    base_url = base_url.rstrip("/")
+    members = publication.members("conference")
+    talks = [_talk(event, entry, stay, base_url) for entry, stay in members]
+    dates = [talk.start.date() for talk in talks]
+    first = min([info.first_day, *dates])
+    last = max([info.last_day, *dates])
+    rooms = tuple(dict.fromkeys(talk.room for talk in talks))
+    days = []
+    for index in range((last - first).days + 1):
+        day = first + timedelta(days=index)
+        on_day = [talk for talk in talks if talk.start.date() == day]
+        grouped = tuple(
+            (room, tuple(talk for talk in on_day if talk.room == room))
+            for room in rooms
+            if any(talk.room == room for talk in on_day)
+        )
+        days.append(
+            Day(
+                index=index + 1,
+                date=day,
+                start=datetime.combine(day, time(0), zone),
+                end=datetime.combine(day + timedelta(days=1), time(0), zone),
+                rooms=grouped,
+            )
+        )
+    return Schedule(
+        version=f"{publication.ledger.revised.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}",
+        title=info.name,
+        acronym=info.id,
+        start=info.first_day,
+        end=info.last_day,
+        timeslot=_timeslot([talk for talk in talks if not talk.cancelled]),
+        time_zone_name=info.timezone,
+        base_url=base_url + "/",
+        url=info.url,
+        tracks=tuple((track.name, track.color) for track in event.tracks),
+        rooms=rooms,
+        days=tuple(days),
+    )
+
+
+def _talk(event: Event, entry: Entry, stay: Stay, base_url: str) -> Talk:
+    content = entry.content
+    zone = event.info.zone
+    removed = entry.removed is not None or not stay.live
+    cancelled = content.cancelled or removed
+    notes = []
+    if removed:
+        notes.append(REMOVED_NOTE)
+    elif entry.moved_from is not None and not cancelled:
+        notes.append(f"Moved from {describe_time(entry.moved_from, content.zone_label)}")
+    page = f"{base_url}/sessions/{entry.id}"
+    links = [Link(page, "Session page")]
+    if content.url and content.url != page:
+        links.append(Link(content.url, "More information"))
+    if content.join_url and not cancelled:
+        links.append(Link(content.join_url, "Join online"))
+    links.append(Link(f"{page}.ics", "Add to calendar"))
+    persons = []
+    for ident, credit in content.speakers:
+        speaker = event.speaker(ident)
+        persons.append(Person(speaker.name, speaker.bio) if speaker else Person(credit))
+    track = content.tracks[0][1] if content.tracks else ("Plenary" if content.plenary else "")
+    start = content.start.astimezone(zone)
+    return Talk(
+        guid=session_guid(entry.uid),
+        id=entry.number,
+        start=start,
+        duration=content.end.astimezone(UTC) - content.start.astimezone(UTC),
+        room=room_of(content.location, content.join_url),
+        slug=f"{event.info.id}-{entry.number}-{entry.id}",
+        url=page,
+        title=CANCELLED_PREFIX + content.title if cancelled else content.title,
+        track=track,
+        type=PLENARY if content.plenary else TALK,
+        abstract=content.description,
+        description="\n\n".join(notes),
+        persons=tuple(persons),
+        links=tuple(links),
+        cancelled=cancelled,
+    )
+
+
+def _timeslot(talks: list[Talk]) -> timedelta:
+    """Return the largest step (at most an hour) that every start and duration is a multiple of."""
+    step = 0
+    for talk in talks:
+        step = math.gcd(step, talk.start.hour * 60 + talk.start.minute, round(talk.duration.total_seconds() / 60))
+    return timedelta(minutes=min(step, 60) if step else 15)
+
+
+def clean_xml_text(value: str) -> str:
+    """Return text without the characters XML 1.0 cannot carry."""
+    return _NOT_XML.sub("", value)
+
+
+def _add(parent: ET.Element, tag: str, text: str = "", **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {key: clean_xml_text(value) for key, value in attributes.items()})
+    element.text = clean_xml_text(text)
+    return element
+
+
+def render_schedule_xml(publication: Publication, base_url: str) -> bytes:
+    """Return schedule.xml in the frab format (valid against the voc schedule XSD)."""
+    schedule = build_schedule(publication, base_url)
+    root = ET.Element("schedule")
+    _add(root, "version", schedule.version)
+    conference = _add(root, "conference")
+    _add(conference, "title", schedule.title)
+    _add(conference, "acronym", schedule.acronym)
+    _add(conference, "start", schedule.start.isoformat())
+    _add(conference, "end", schedule.end.isoformat())
+    _add(conference, "days", str(len(schedule.days)))
+    _add(conference, "timeslot_duration", format_duration(schedule.timeslot))
+    for day in schedule.days:
+        day_element = _add(
+            root,
+            "day",
+            index=str(day.index),
+            date=day.date.isoformat(),
+            start=day.start.isoformat(),
+            end=day.end.isoformat(),
+        )
+        for room, talks in day.rooms:
+            room_element = _add(day_element, "room", name=room)
+            for talk in talks:
+                _add_talk(room_element, talk)
+    ET.indent(root, space="  ")
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data + b"\n"
+
+
+def _add_talk(parent: ET.Element, talk: Talk) -> None:
+    element = _add(parent, "event", guid=talk.guid, id=str(talk.id))
+    _add(element, "date", talk.start.isoformat())
+    _add(element, "start", f"{talk.start:%H:%M}")
+    _add(element, "duration", format_duration(talk.duration))
+    _add(element, "room", talk.room)
+    _add(element, "slug", talk.slug)
+    _add(element, "title", talk.title)
+    _add(element, "subtitle")
+    _add(element, "track", talk.track)
+    _add(element, "type", talk.type)
+    _add(element, "abstract", talk.abstract)
+    _add(element, "description", talk.description)
+    if talk.cancelled:
+        # The c3voc pipeline reads optout as "do not record"; a cancelled session has nothing to record.
+        recording = _add(element, "recording")
+        _add(recording, "license")
+        _add(recording, "optout", "true")
+    persons = _add(element, "persons")
+    for person in talk.persons:
+        _add(persons, "person", person.name)
+    links = _add(element, "links")
+    for link in talk.links:
+        _add(links, "link", link.title, href=link.url)
+
+
+def render_schedule_json(publication: Publication, base_url: str) -> bytes:
+    """Return schedule.json in the shape of frab's and pretalx's JSON export (the c3voc schedule JSON)."""
+    schedule = build_schedule(publication, base_url)
+    data = {
+        "schedule": {
+            "url": schedule.base_url + "schedule.json",
+            "version": schedule.version,
+            "base_url": schedule.base_url,
+            "conference": {
+                "acronym": schedule.acronym,
+                "title": schedule.title,
+                "start": schedule.start.isoformat(),
+                "end": schedule.end.isoformat(),
+                "daysCount": len(schedule.days),
+                "timeslot_duration": format_duration(schedule.timeslot),
+                "time_zone_name": schedule.time_zone_name,
+                "url": schedule.url,
+                "tracks": [{"name": name, "color": color} for name, color in schedule.tracks],
+                "rooms": [
+                    {"name": room, "guid": room_guid(room, publication.event.info.uid_domain)}
+                    for room in schedule.rooms
+                ],
+                "days": [
+                    {
+                        "index": day.index,
+                        "date": day.date.isoformat(),
+                        "day_start": day.start.isoformat(),
+                        "day_end": day.end.isoformat(),
+                        "rooms": {room: [_talk_json(talk) for talk in talks] for room, talks in day.rooms},
+                    }
+                    for day in schedule.days
+                ],
+            },
+        }
+    }
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def _talk_json(talk: Talk) -> dict[str, Any]:
+    return {
+        "guid": talk.guid,
+        "id": talk.id,
+        "date": talk.start.isoformat(),
+        "start": f"{talk.start:%H:%M}",
+        "duration": format_duration(talk.duration),
+        "room": talk.room,
+        "slug": talk.slug,
+        "url": talk.url,
+        "title": talk.title,
+        "subtitle": "",
+        "track": talk.track,
+        "type": talk.type,
+        "language": "",
+        "abstract": talk.abstract,
+        "description": talk.description,
+        "recording_license": "",
+        "do_not_record": talk.cancelled,
+        "persons": [{"name": p.name, "public_name": p.name, "biography": p.biography} for p in talk.persons],
+        "links": [{"url": link.url, "title": link.title} for link in talk.links],
+        "attachments": [],
+    }

@@ -1,0 +1,576 @@
+"""The HTML pages, the custom feeds and their HTTP behaviour, through Flask's test client."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from email.utils import format_datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from feeds.links import feed_links, google_subscribe_url, subscribe_links
+from feeds.publish import Publication, Publisher
+from feeds.web import MAX_CUSTOM_IDS
+
+from .conftest import FIRST_PUBLISHED, REAL_EVENT, SMALL_EVENT, Clock
+
+BASE = "https://feeds.example.org"
+PAGES = [
+    "/",
+    "/tracks/systems",
+    "/tracks/people",
+    "/speakers/ada",
+    "/speakers/zoe",
+    "/speakers/host",
+    "/sessions/opening",
+    "/sessions/engines",
+    "/sessions/dropped",
+    "/sessions/night-owl",
+    "/links",
+    "/links?feed=track:people",
+    "/?track=systems&speaker=zoe",
+]
+PAYLOAD = "\"><script>alert(1)</script><img src=x onerror=alert(2)>'"
+URL_PAYLOAD = "\"'><script>alert(1)</script>"
+
+
+class Page(HTMLParser):
+    """What the tests look at in a page: tags with attributes, text, and scripts."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.text: list[str] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {name: value or "" for name, value in attrs}))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def find(self, tag: str, **wanted: str) -> list[dict[str, str]]:
+        """Return the attributes of every tag whose attributes contain the wanted values (class: one of)."""
+        found = []
+        for name, attrs in self.tags:
+            if name != tag:
+                continue
+            if all(
+                value in attrs.get("class", "").split() if key == "class_" else attrs.get(key) == value
+                for key, value in wanted.items()
+            ):
+                found.append(attrs)
+        return found
+
+    def hrefs(self, cls: str) -> list[str]:
+        """Return the hrefs of the links with this class."""
+        return [attrs["href"] for attrs in self.find("a", class_=cls)]
+
+    @property
+    def words(self) -> str:
+        """Return the visible text with whitespace collapsed."""
+        return " ".join("".join(self.text).split())
+
+
+def get_page(client: FlaskClient, path: str, status: int = 200) -> Page:
+    response = client.get(path)
+    assert response.status_code == status, path
+    assert response.mimetype == "text/html", path
+    return Page(response.get_data(as_text=True))
+
+
+def publication_of(app: Flask) -> Publication:
+    publisher: Publisher = app.extensions["feeds"]
+    assert publisher.current is not None
+    return publisher.current
+
+
+def assert_secure_html(response: object, path: str) -> None:
+    headers = response.headers  # type: ignore[attr-defined]
+    policy = headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'", path
+    assert directives["default-src"] == "'none'", path
+    assert "unsafe-inline" not in directives.get("style-src", ""), path
+    assert headers["X-Content-Type-Options"] == "nosniff", path
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", path
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_renders_with_security_headers(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert_secure_html(response, path)
+    html = response.get_data(as_text=True)
+    assert html.startswith('<!doctype html>\n<html lang="en">')
+    # No inline script, no inline event handler, no inline style: the CSP would block them anyway.
+    page = Page(html)
+    for tag, attrs in page.tags:
+        assert tag != "script" or attrs.get("src"), path
+        assert "style" not in attrs, (path, tag)
+        assert not [name for name in attrs if name.startswith("on")], (path, tag)
+    assert page.find("script", src="/static/feeds.js", defer="")
+    assert page.find("link", rel="stylesheet", href="/static/feeds.css")
+    assert len(page.find("h1")) == 1, path
+    assert page.find("main", id="main")
+
+
+def test_error_pages_and_static_files_carry_security_headers(client: FlaskClient) -> None:
+    for path in ("/tracks/nope", "/speakers/nope", "/sessions/nope", "/links?feed=track:nope"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert_secure_html(response, path)
+        assert "nope" in response.get_data(as_text=True) or path.startswith("/links")
+    for path in ("/static/feeds.css", "/static/feeds.js", "/nowhere", "/custom.ics?track=nope"):
+        with client.get(path) as answer:
+            assert answer.headers["X-Content-Type-Options"] == "nosniff", path
+    preview = client.get("/links/preview")
+    assert preview.status_code == 200
+    assert "script-src" not in preview.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in preview.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in preview.headers["Content-Security-Policy"]
+
+
+def test_static_files_are_served_from_the_package(client: FlaskClient) -> None:
+    with client.get("/static/feeds.css") as css:
+        assert css.status_code == 200 and css.mimetype == "text/css"
+        assert b"prefers-color-scheme: dark" in css.data
+        assert b"url(" not in css.data and b"@import" not in css.data, "no assets from other hosts"
+    with client.get("/static/feeds.js") as js:
+        assert js.status_code == 200 and js.mimetype in ("text/javascript", "application/javascript")
+        assert b"http" not in js.data and b"fetch(" not in js.data, "the script loads nothing"
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "name"),
+    [
+        ("/", "conference", "Tiny Conf 2024"),
+        ("/tracks/systems", "track:systems", "Tiny Conf 2024 · Systems"),
+        ("/speakers/zoe", "speaker:zoe", "Tiny Conf 2024 · Zoë Ünïcode"),
+        ("/sessions/engines", "session:engines", "Tiny Conf 2024 · Engines, looms; and a backslash \\ here"),
+    ],
+)
+def test_subscribe_panel_links(app: Flask, client: FlaskClient, path: str, key: str, name: str) -> None:
+    feed = publication_of(app).feeds[key]
+    links = feed_links(feed, BASE)
+    assert links.name == name
+    page = get_page(client, path)
+    assert page.hrefs("app-google") == [links.google]
+    assert page.hrefs("app-outlook") == [links.outlook_com]
+    assert page.hrefs("app-microsoft-365") == [links.microsoft_365]
+    assert page.hrefs("app-apple") == [links.webcal]
+    assert links.webcal == "webcal://feeds.example.org" + feed.path
+    assert links.google == google_subscribe_url(BASE + feed.path)
+    field = page.find("input", class_="feed-url")
+    assert [f["value"] for f in field] == [BASE + feed.path]
+    assert field[0]["readonly"] == ""
+    button = page.find("button", class_="copy")
+    assert button and button[0]["data-copy"] == field[0]["id"] and "hidden" in button[0]
+    label = page.find("label", **{"for": field[0]["id"]})
+    assert label, "the address field has a label"
+    downloads = [attrs for attrs in page.find("a", download="") if attrs["href"].startswith(BASE + feed.path)]
+    assert downloads, "a download link"
+    assert "If a button does not work:" in page.words
+    assert "New Calendar Subscription" in page.words
+    qr = page.find("img", src="/qr" + feed.path.removesuffix(".ics") + ".svg")
+    assert qr and qr[0]["alt"]
+
+
+def test_session_page_offers_just_this_session(client: FlaskClient) -> None:
+    page = get_page(client, "/sessions/engines")
+    assert page.hrefs("app-ics") == [f"{BASE}/sessions/engines.ics?download=1"]
+    google = page.hrefs("app-google-event")
+    assert len(google) == 1
+    assert google[0].startswith(
+        "https://calendar.google.com/calendar/render?action=TEMPLATE"
+        "&text=Engines%2C%20looms%3B%20and%20a%20backslash%20%5C%20here"
+        "&dates=20240330T081500Z/20240330T090000Z&details="
+    )
+    assert "&location=Hall%20A" in google[0]
+    assert "A single added event will not follow changes." in page.words
+    assert "Subscribe above instead" in page.words
+    assert page.find("a", href="/tracks/systems") and page.find("a", href="/tracks/people")
+    assert "Analyst, Analytical Engines; Ltd." in page.words
+    # The cancelled session offers no one-off copy.
+    dropped = get_page(client, "/sessions/dropped")
+    assert not dropped.hrefs("app-google-event") and not dropped.hrefs("app-ics")
+    assert "This session is cancelled" in dropped.words
+
+
+def test_agenda_lists_days_sessions_tracks_and_speakers(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    page = Page(html)
+    assert [attrs["id"] for attrs in page.find("h3") if attrs.get("id", "").startswith("day-")] == [
+        "day-2024-03-30",
+        "day-2024-03-31",
+    ]
+    order = [attrs["id"] for attrs in page.find("li", class_="session")]
+    assert order == ["session-opening", "session-engines", "session-dropped", "session-night-owl"]
+    assert html.index('id="day-2024-03-31"') < html.index('id="session-night-owl"')
+    for path in ("/tracks/systems", "/tracks/people", "/speakers/ada", "/speakers/zoe", "/speakers/host"):
+        assert page.find("a", href=path), path
+    for ident in ("opening", "engines", "dropped", "night-owl"):
+        assert page.find("a", href=f"/sessions/{ident}"), ident
+    # Times in the event zone, with the UTC instants for the viewer's-time script.
+    assert "09:15" in page.words and "10:00 CET" in page.words
+    slots = page.find("span", class_="local-time")
+    assert slots[1]["data-start"] == "2024-03-30T08:15:00Z" and slots[1]["data-end"] == "2024-03-30T09:00:00Z"
+    assert all("hidden" in slot for slot in slots), "the script shows them; without it, event times only"
+    assert "Plenary, for everyone" in page.words
+
+
+def test_track_and_speaker_pages(client: FlaskClient) -> None:
+    systems = get_page(client, "/tracks/systems")
+    assert "Kernels, networks, storage." in systems.words
+    # The track's feed has its sessions and the plenaries; so does its page.
+    assert [a["id"] for a in systems.find("li", class_="session")] == [
+        "session-opening",
+        "session-engines",
+        "session-night-owl",
+    ]
+    assert systems.find("rect", fill="#2563eb")
+    ada = get_page(client, "/speakers/ada")
+    assert "Ada Lovelace" in ada.words and "Writes notes." in ada.words
+    assert "Analyst" in ada.words and "Analytical Engines; Ltd." in ada.words
+    assert [a["id"] for a in ada.find("li", class_="session")] == ["session-engines"]
+
+
+def test_cancelled_and_moved_sessions_are_marked(
+    app: Flask, client: FlaskClient, event_dir: Path, clock: Clock
+) -> None:
+    page = get_page(client, "/")
+    dropped = page.find("li", id="session-dropped")
+    assert "is-cancelled" in dropped[0]["class"].split()
+    assert page.find("strong", class_="badge-cancelled")
+    assert not page.find("strong", class_="badge-moved")
+    event = event_dir / "event.yaml"
+    event.write_text(
+        event.read_text(encoding="utf-8").replace(
+            "start: 2024-03-30 09:15\n    end: 2024-03-30 10:00", "start: 2024-03-30 11:00\n    end: 2024-03-30 11:45"
+        ),
+        encoding="utf-8",
+    )
+    clock.advance(hours=1)
+    for path in ("/", "/sessions/engines", "/tracks/systems", "/speakers/ada"):
+        page = get_page(client, path)
+        moved = page.find("li", id="session-engines") or page.find("article", class_="session-detail")
+        assert "is-moved" in moved[0]["class"].split(), path
+        assert "Moved from Sat 30 Mar 09:15 CET" in page.words, path
+    # The feed says the same.
+    assert b"Moved from Sat 30 Mar 09:15 CET" in client.get("/sessions/engines.ics").data
+
+
+def test_alias_pages_redirect_and_alias_feeds_do_not(make_app: Callable[..., Flask], event_dir: Path) -> None:
+    event = event_dir / "event.yaml"
+    text = event.read_text(encoding="utf-8")
+    text = text.replace("  - id: systems\n", "  - id: systems\n    aliases: [kernels]\n", 1)
+    text = text.replace("  - id: ada\n", "  - id: ada\n    aliases: [lovelace]\n", 1)
+    text = text.replace("  - id: engines\n", "  - id: engines\n    aliases: [looms]\n", 1)
+    event.write_text(text, encoding="utf-8")
+    client = make_app(event).test_client()
+    for old, new in (
+        ("/tracks/kernels", "/tracks/systems"),
+        ("/speakers/lovelace", "/speakers/ada"),
+        ("/sessions/looms", "/sessions/engines"),
+    ):
+        response = client.get(old)
+        assert response.status_code == 301, old
+        assert response.headers["Location"] == new
+        feed = client.get(old + ".ics")
+        assert feed.status_code == 200 and feed.data == client.get(new + ".ics").data
+    # Pages show canonical addresses only.
+    page = get_page(client, "/tracks/systems")
+    assert [f["value"] for f in page.find("input", class_="feed-url")] == [f"{BASE}/tracks/systems.ics"]
+
+
+def test_pages_with_ids_that_are_not_ids_are_plain_404s(client: FlaskClient) -> None:
+    for path in ("/tracks/Systems", "/tracks/a.b", "/speakers/" + "a" * 300 + "!", "/sessions/../etc"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert b"Traceback" not in response.data
+
+
+# Custom feeds.
+
+
+def test_custom_feed_is_the_union_with_the_same_event_bytes(app: Flask, client: FlaskClient) -> None:
+    response = client.get("/custom.ics?track=people&speaker=host")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+    assert response.headers["Last-Modified"] == format_datetime(FIRST_PUBLISHED, usegmt=True)
+    assert "Content-Disposition" not in response.headers
+    data = response.data
+    assert data == publication_of(app).custom_body(("track:people", "speaker:host"), BASE).data
+    events = re.findall(rb"BEGIN:VEVENT\r\n.*?END:VEVENT\r\n", data, re.S)
+    conference = client.get("/conference.ics").data
+    uids = [re.search(rb"UID:(\S+)", event).group(1) for event in events]  # type: ignore[union-attr]
+    assert uids == [b"opening@tiny.example.org", b"engines@tiny.example.org", b"dropped@tiny.example.org"]
+    for event in events:
+        assert event in conference, "the same bytes per event as in every other feed"
+    assert "X-WR-CALNAME:Tiny Conf 2024 · The host + People\\, Process".encode() in data
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "track=people&speaker=host",
+        "speaker=host&track=people",
+        "track=people,people&speaker=host",
+        "speaker=host,&track=people&track=people",
+        "track=%20people&speaker=host%20",
+        "track=people&speaker=host&utm_source=newsletter",
+    ],
+)
+def test_custom_feed_is_the_same_however_it_is_asked(client: FlaskClient, query: str) -> None:
+    first = client.get("/custom.ics?track=people&speaker=host")
+    response = client.get("/custom.ics?" + query)
+    assert response.status_code == 200
+    assert response.data == first.data
+    assert response.headers["ETag"] == first.headers["ETag"]
+
+
+def test_custom_feed_accepts_aliases_without_redirecting(make_app: Callable[..., Flask], event_dir: Path) -> None:
+    event = event_dir / "event.yaml"
+    event.write_text(
+        event.read_text(encoding="utf-8").replace("  - id: people\n", "  - id: people\n    aliases: [humans]\n"),
+        encoding="utf-8",
+    )
+    client = make_app(event).test_client()
+    response = client.get("/custom.ics?track=humans&session=night-owl")
+    assert response.status_code == 200
+    assert response.data == client.get("/custom.ics?session=night-owl&track=people").data
+    page = get_page(client, "/?track=humans&session=night-owl")
+    assert [f["value"] for f in page.find("input", id="subscribe-custom-url")] == [
+        f"{BASE}/custom.ics?track=people&session=night-owl"
+    ]
+
+
+def test_custom_feed_conditional_get_and_head(client: FlaskClient) -> None:
+    path = "/custom.ics?session=engines,night-owl"
+    first = client.get(path)
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["Last-Modified"] == first.headers["Last-Modified"]
+    assert client.get(path, headers={"If-Modified-Since": first.headers["Last-Modified"]}).status_code == 304
+    head = client.head(path)
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["ETag"] == first.headers["ETag"]
+    assert head.headers["Content-Length"] == str(len(first.data))
+    assert client.post(path).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("track=nope", 404, "Unknown track 'nope'. Every id is listed at /."),
+        ("track=sytems", 404, "Unknown track 'sytems'; did you mean 'systems'?"),
+        ("speaker=ada&session=nope,engines&track=x", 404, "Unknown track 'x'; unknown session 'nope'."),
+        ("speaker=systems", 404, "Unknown speaker 'systems'"),
+        ("track=Systems", 404, "Unknown track 'Systems'"),
+        ("track=../../etc", 404, "Unknown track '../../etc'"),
+        ("session=" + ",".join(["engines"] * (MAX_CUSTOM_IDS + 1)), 400, "at most 50"),
+        ("track=" + "a" * 5000, 400, "too long"),
+        ("session=" + ",".join(f"nope-{n}" for n in range(50)), 404, "unknown session 'nope-4'; and 45 more."),
+        ("", 404, "An empty custom feed"),
+        ("track=", 404, "An empty custom feed"),
+        ("tracks=systems", 404, "An empty custom feed"),
+    ],
+)
+def test_custom_feed_refusals(client: FlaskClient, query: str, status: int, message: str) -> None:
+    response = client.get("/custom.ics?" + query)
+    assert response.status_code == status
+    assert response.mimetype == "text/plain"
+    text = response.get_data(as_text=True)
+    assert message in text
+    assert len(text) < 400 and "Traceback" not in text
+
+
+def test_custom_feed_takes_exactly_fifty_ids(client: FlaskClient) -> None:
+    assert client.get("/custom.ics?session=" + ",".join(["engines"] * MAX_CUSTOM_IDS)).status_code == 200
+
+
+def test_builder_without_javascript(app: Flask, client: FlaskClient) -> None:
+    page = get_page(client, "/")
+    form = page.find("form", class_="builder")
+    assert form == [{"class": "builder", "action": "/#build", "method": "get"}]
+    boxes = page.find("input", type="checkbox")
+    assert {(b["name"], b["value"]) for b in boxes} == {
+        ("track", "systems"),
+        ("track", "people"),
+        ("speaker", "ada"),
+        ("speaker", "zoe"),
+        ("speaker", "host"),
+        ("session", "opening"),
+        ("session", "engines"),
+        ("session", "dropped"),
+        ("session", "night-owl"),
+    }
+    assert not page.find("input", id="subscribe-custom-url")
+    # What the browser sends when the form is submitted: the panel for the canonical URL.
+    chosen = get_page(client, "/?session=night-owl&speaker=zoe&track=systems&track=people")
+    canonical = f"{BASE}/custom.ics?track=people,systems&speaker=zoe&session=night-owl"
+    assert [f["value"] for f in chosen.find("input", id="subscribe-custom-url")] == [canonical]
+    name = "Tiny Conf 2024 · Across the DST change + Zoë Ünïcode + People, Process + Systems"
+    links = subscribe_links(canonical, name)
+    assert chosen.hrefs("app-google")[-1] == links.google
+    assert chosen.hrefs("app-outlook")[-1] == links.outlook_com
+    assert chosen.hrefs("app-apple")[-1] == links.webcal
+    assert f"Calendar name: {name}" in chosen.words
+    assert {(b["name"], b["value"]) for b in chosen.find("input", checked="")} == {
+        ("track", "systems"),
+        ("track", "people"),
+        ("speaker", "zoe"),
+        ("session", "night-owl"),
+    }
+    feed = client.get(canonical.removeprefix(BASE))
+    assert feed.status_code == 200
+    assert f"X-WR-CALNAME:{name}".replace(",", "\\,").encode() in feed.data.replace(b"\r\n ", b"")
+    qr = chosen.find("img", class_="") or []
+    assert any(img["src"].startswith("data:image/svg+xml;base64,") for img in chosen.find("img")), qr
+
+
+def test_builder_problems_are_shown_on_the_page(client: FlaskClient) -> None:
+    page = get_page(client, "/?track=nope", status=404)
+    assert "Unknown track 'nope'" in page.words
+    assert page.find("p", role="alert")
+    empty = get_page(client, "/?track=", status=400)
+    assert "Tick at least one track, speaker or session." in empty.words
+    # Parameters the page does not know (a newsletter's tracking) change nothing.
+    assert get_page(client, "/?utm_source=mail").words == get_page(client, "/").words
+
+
+def test_links_page_shows_the_snippets(client: FlaskClient) -> None:
+    page = get_page(client, "/links?feed=speaker:zoe")
+    assert page.find("option", value="speaker:zoe", selected="")
+    sources = {attrs["id"]: attrs for attrs in page.find("textarea")}
+    assert set(sources) == {"snippet-html", "snippet-text", "snippet-markdown"}
+    assert (
+        "Google Calendar: https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Ffeeds.example.org%2Fspeakers%2Fzoe.ics"
+        in page.words
+    )
+    assert page.find("iframe", src="/links/preview?feed=speaker:zoe")
+    assert page.find("button", class_="copy", **{"data-copy": "snippet-html"})
+    assert "feeds links --feed speaker:zoe --format html --base-url https://feeds.example.org" in page.words
+    preview = client.get("/links/preview?feed=speaker:zoe").get_data(as_text=True)
+    assert 'href="webcal://feeds.example.org/speakers/zoe.ics"' in preview
+    assert "<script" not in preview
+
+
+def test_links_page_says_when_the_base_url_is_guessed(make_app: Callable[..., Flask], event_dir: Path) -> None:
+    client = make_app(event_dir / "event.yaml", BASE_URL="").test_client()
+    page = get_page(client, "/links")
+    assert "FEEDS_BASE_URL is not set" in page.words
+
+
+def test_absolute_links_follow_the_request_or_a_trusted_proxy(make_app: Callable[..., Flask], event_dir: Path) -> None:
+    plain = make_app(event_dir / "event.yaml", BASE_URL="").test_client()
+    page = Page(plain.get("/tracks/systems", base_url="http://calendar.local:8000").get_data(as_text=True))
+    assert page.hrefs("app-apple") == ["webcal://calendar.local:8000/tracks/systems.ics"]
+    proxied = make_app(event_dir / "event.yaml", BASE_URL="", TRUST_PROXY=True).test_client()
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "cal.example.org", "X-Forwarded-For": "203.0.113.9"}
+    page = Page(proxied.get("/tracks/systems", headers=headers).get_data(as_text=True))
+    assert [f["value"] for f in page.find("input", class_="feed-url")] == ["https://cal.example.org/tracks/systems.ics"]
+    # Without trust, forwarded headers are ignored.
+    page = Page(plain.get("/tracks/systems", headers=headers).get_data(as_text=True))
+    assert [f["value"] for f in page.find("input", class_="feed-url")] == ["http://localhost/tracks/systems.ics"]
+
+
+def test_a_long_custom_address_drops_the_google_button(make_app: Callable[..., Flask], event_dir: Path) -> None:
+    client = make_app(event_dir / "event.yaml", BASE_URL=BASE + "/calendars" * 12).test_client()
+    page = get_page(client, "/?session=opening,engines,dropped,night-owl&speaker=ada,zoe,host&track=systems,people")
+    google = page.hrefs("app-google")
+    assert len(google) == 1 and "conference.ics" in google[0], "the conference keeps its button, the selection not"
+    assert "too long for a one-click link" in page.words
+    assert page.hrefs("app-apple")
+
+
+# Hostile text: every text field of event.yaml carries markup; every page must show it as text.
+
+
+def hostile_event(tmp_path: Path) -> Path:
+    text = SMALL_EVENT.read_text(encoding="utf-8")
+
+    def quoted(value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    replacements = {
+        "name: Tiny Conf 2024": f"name: {quoted('Tiny ' + PAYLOAD)}",
+        "timezone_label: CET": f"timezone_label: {quoted('CET' + PAYLOAD)}",
+        'description: "A one-day test conference; with commas, semicolons; and \\"quotes\\"."': f"description: {quoted('Conf ' + PAYLOAD)}",
+        "url: https://tiny.example.org/\n": f"url: {quoted('https://tiny.example.org/' + URL_PAYLOAD)}\n",
+        "location: Hall A": f"location: {quoted('Hall ' + PAYLOAD)}",
+        "join_url: https://stream.tiny.example.org/live": f"join_url: {quoted('https://stream.tiny.example.org/live#' + URL_PAYLOAD)}",
+        "name: Systems": f"name: {quoted('Systems ' + PAYLOAD)}",
+        "description: Kernels, networks, storage.": f"description: {quoted('Kernels ' + PAYLOAD)}",
+        "name: People, Process": f"name: {quoted('People ' + PAYLOAD)}",
+        "name: Ada Lovelace": f"name: {quoted('Ada ' + PAYLOAD)}",
+        "role: Analyst": f"role: {quoted('Analyst ' + PAYLOAD)}",
+        "affiliation: Analytical Engines; Ltd.": f"affiliation: {quoted('Engines ' + PAYLOAD)}",
+        "bio: Writes notes.": f"bio: {quoted('Notes ' + PAYLOAD)}",
+        "name: Zoë Ünïcode": f"name: {quoted('Zoë ' + PAYLOAD)}",
+        "title: Opening": f"title: {quoted('Opening ' + PAYLOAD)}",
+        'title: "Engines, looms; and a backslash \\\\ here"': f"title: {quoted('Engines ' + PAYLOAD)}",
+        "url: https://tiny.example.org/talks/engines": f"url: {quoted('https://tiny.example.org/talks/engines?' + URL_PAYLOAD)}",
+        "title: A cancelled talk": f"title: {quoted('Dropped ' + PAYLOAD)}",
+        "location: Room 2": f"location: {quoted('Room ' + PAYLOAD)}",
+    }
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    text = text.replace("      First line.\n", f"      First line {PAYLOAD}\n", 1)
+    (tmp_path / "event.yaml").write_text(text, encoding="utf-8")
+    return tmp_path / "event.yaml"
+
+
+def test_markup_in_every_text_field_is_escaped_everywhere(
+    make_app: Callable[..., Flask], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = make_app(hostile_event(tmp_path)).test_client()
+    paths = [*PAGES, "/links?feed=speaker:ada", "/links?feed=session:engines", "/links/preview?feed=track:systems"]
+    paths += ["/links/preview?feed=session:dropped", "/?track=systems,people&speaker=ada&session=engines"]
+    shown = 0
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = response.get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html, path
+        assert not re.search(r"\son[a-z]+\s*=", html.replace("onerror=alert", "")), path
+        page = Page(html)
+        shown += page.words.count("<script>alert(1)</script>")
+        assert not page.find("img", src="x"), path
+        assert all(tag != "script" or attrs.get("src") == "/static/feeds.js" for tag, attrs in page.tags), path
+    assert shown > 40, "the payload is shown as text, not dropped"
+    from feeds.cli import main
+
+    for form in ("html", "text", "markdown"):
+        assert (
+            main(["links", str(tmp_path / "event.yaml"), "--feed", "speaker:ada", "--format", form, "--base-url", BASE])
+            == 0
+        )
+        out = capsys.readouterr().out
+        if form == "html":
+            assert "<script>alert" not in out and "<img src=x" not in out
+            assert "&lt;script&gt;alert(1)" in out
+
+
+def test_the_real_agenda_renders(make_app: Callable[..., Flask], tmp_path: Path) -> None:
+    (tmp_path / "event.yaml").write_bytes(REAL_EVENT.read_bytes())
+    client = make_app(tmp_path / "event.yaml").test_client()
+    page = get_page(client, "/")
+    keynote = page.find("li", id="session-ray-keynote")
+    assert keynote
+    assert "09:05–09:25 PT" in page.words
+    slots = [s for s in page.find("span", class_="local-time") if s["data-start"] == "2023-07-18T16:05:00Z"]
+    assert slots and slots[0]["data-end"] == "2023-07-18T16:25:00Z"
+    assert len(page.find("li", class_="session")) == 14
+    for path in sorted(
+        {a["href"] for a in page.find("a") if re.fullmatch(r"/(tracks|speakers|sessions)/[a-z0-9-]+", a["href"])}
+    ):
+        assert client.get(path).status_code == 200, path
