@@ -28,13 +28,11 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.generate import render_event_yaml  # noqa: E402
 from feeds import ics, ledger, load, publish  # noqa: E402
 from feeds.publish import Publication, Publisher, Settings, default_ledger_path, sync_ledger  # noqa: E402
+from tests import servers  # noqa: E402
 
 BASE = "https://feeds.example.org"
 SPEAKER_FEED = "/speakers/speaker-0042.ics"
@@ -201,27 +200,16 @@ def measure_reload(folder: Path) -> tuple[float, float, dict[str, float], dict[s
 # -- gunicorn and wrk ----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read()
+    """Return status, headers and body of a GET; a large synthetic feed may take a while."""
+    return servers.fetch(url, headers, timeout=60)
 
 
 class Gunicorn:
     """gunicorn with the project's settings (feeds/gunicorn_conf.py) on a free loopback port."""
 
     def __init__(self, app: str, env: dict[str, str], ready: str) -> None:
-        self.port = free_port()
+        self.port = servers.free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "gunicorn", "--config", "python:feeds.gunicorn_conf", app]
         self.process = subprocess.Popen(

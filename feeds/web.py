@@ -181,6 +181,11 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def is_feed_id(ident: str) -> bool:
+    """Return whether ident has the shape of an id, before any lookup (odd paths answer 404 at once)."""
+    return len(ident) <= 64 and SLUG.fullmatch(ident) is not None
+
+
 @bp.route("/conference.ics", methods=["GET", "HEAD"], provide_automatic_options=False)
 def conference_feed() -> Response:
     """Serve every session."""
@@ -192,7 +197,7 @@ def conference_feed() -> Response:
 )
 def item_feed(kind: str, ident: str) -> Response:
     """Serve one track's, speaker's or session's feed."""
-    if not SLUG.fullmatch(ident) or len(ident) > 64:
+    if not is_feed_id(ident):
         return plain("No such feed. The list of feeds is at /.", 404)
     return serve_feed(f"/{kind}/{ident}.ics")
 
@@ -749,6 +754,6 @@ def conference_qr() -> Response:
 )
 def item_qr(kind: str, ident: str) -> Response:
     """Serve the QR code for subscribing to one track's, speaker's or session's feed."""
-    if not SLUG.fullmatch(ident) or len(ident) > 64:
+    if not is_feed_id(ident):
         return plain("No such feed. The list of feeds is at /.", 404)
     return serve_qr(f"/{kind}/{ident}.ics")
