@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar as month_calendar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -95,20 +95,22 @@ def _yearly_rule(zone: ZoneInfo, moment: datetime, index: int, year: int) -> vRe
 
 
 @lru_cache(maxsize=32)
-def render_timezone(name: str, year: int) -> bytes:
-    """Return a VTIMEZONE in Outlook's shape: one STANDARD and one DAYLIGHT with YEARLY rules."""
+def render_timezone(name: str, first: date, last: date) -> bytes:
+    """Return a VTIMEZONE that is right on the days first to last, in the shape Outlook parses.
+
+    A zone that changes offset twice in first's year gets one STANDARD and one
+    DAYLIGHT with YEARLY rules; any other zone gets a single STANDARD with the
+    offset of those days, so a zone that dropped daylight time that year (São
+    Paulo in 2019) is not written with the offset it had on 1 January.
+    """
     zone = ZoneInfo(name)
     component = Timezone()
     component.add("tzid", name)
+    year = first.year
     changes = transitions(zone, year)
     if len(changes) != 2:
-        moment = datetime(year, 1, 1, 12, tzinfo=UTC).astimezone(zone)
-        standard = TimezoneStandard()
-        standard.add("dtstart", datetime(1970, 1, 1))
-        standard.add("tzoffsetfrom", moment.utcoffset())
-        standard.add("tzoffsetto", moment.utcoffset())
-        standard.add("tzname", moment.tzname())
-        component.add_component(standard)
+        for observance in _fixed_offsets(zone, first, last):
+            component.add_component(observance)
         return bytes(component.to_ical())
     parts = []
     for index, moment in enumerate(changes):
@@ -130,6 +132,37 @@ def render_timezone(name: str, year: int) -> bytes:
     for _, part in sorted(parts, key=lambda pair: pair[0]):
         component.add_component(part)
     return bytes(component.to_ical())
+
+
+def _fixed_offsets(zone: ZoneInfo, first: date, last: date) -> list[TimezoneStandard]:
+    """Return STANDARD parts without rules: the offset on first, then one part per change up to last.
+
+    The days of an event almost never hold a change in such a zone; when they do,
+    each change is an onset of its own, which every parser reads.
+    """
+    start = datetime.combine(first - timedelta(days=1), time(), tzinfo=UTC)
+    end = datetime.combine(last + timedelta(days=2), time(), tzinfo=UTC)
+    opening = start.astimezone(zone)
+    standard = TimezoneStandard()
+    standard.add("dtstart", datetime(1970, 1, 1))
+    standard.add("tzoffsetfrom", opening.utcoffset())
+    standard.add("tzoffsetto", opening.utcoffset())
+    standard.add("tzname", opening.tzname())
+    parts = [standard]
+    for year in range(first.year, last.year + 2):
+        for moment in transitions(zone, year):
+            if not start < moment < end:
+                continue
+            before, after = (moment - timedelta(minutes=1)).astimezone(zone), moment.astimezone(zone)
+            offset_before = before.utcoffset()
+            assert offset_before is not None
+            onset = TimezoneStandard()
+            onset.add("dtstart", (moment + offset_before).replace(tzinfo=None))
+            onset.add("tzoffsetfrom", offset_before)
+            onset.add("tzoffsetto", after.utcoffset())
+            onset.add("tzname", after.tzname())
+            parts.append(onset)
+    return parts
 
 
 def _rule_day(year: int, rule: vRecur) -> date:

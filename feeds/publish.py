@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from functools import cached_property
 from pathlib import Path
@@ -305,12 +305,14 @@ class Publication:
 
     def _assemble(self, header: CalendarHeader, members: list[tuple[Entry, Stay]], base_url: str) -> bytes:
         """Return a calendar from cached parts: header, one VTIMEZONE per zone, VEVENTs."""
-        zones: dict[str, int] = {}
+        zones: dict[str, tuple[date, date]] = {}
         for entry, _ in members:
-            name, year = str(entry.content.start.tzinfo), entry.content.start.year
-            zones[name] = min(year, zones.get(name, year))
-        zones = zones or {self.event.info.timezone: self.event.info.first_day.year}
-        timezones = b"".join(render_timezone(name, year) for name, year in sorted(zones.items()))
+            name, start, end = str(entry.content.start.tzinfo), entry.content.start.date(), entry.content.end.date()
+            first, last = zones.get(name, (start, end))
+            zones[name] = (min(first, start), max(last, end))
+        info = self.event.info
+        zones = zones or {info.timezone: (info.first_day, info.last_day)}
+        timezones = b"".join(render_timezone(name, *days) for name, days in sorted(zones.items()))
         identities = self._identities
         events = [
             self.parts.event(

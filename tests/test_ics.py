@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -162,7 +162,7 @@ def test_timezone_comes_before_the_first_event(client) -> None:
 
 @pytest.mark.parametrize("zone", ZONES)
 def test_timezone_has_outlook_shape_and_matches_zoneinfo(zone: str) -> None:
-    data = render_timezone(zone, 2024)
+    data = render_timezone(zone, date(2024, 3, 1), date(2024, 11, 30))
     cal = Calendar.from_ical(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n" + data + b"END:VCALENDAR\r\n")
     (vtimezone,) = cal.walk("VTIMEZONE")
     standard, daylight = vtimezone.walk("STANDARD"), vtimezone.walk("DAYLIGHT")
@@ -205,3 +205,40 @@ def test_every_real_feed_parses_with_home_assistant_ical(make_app: Callable[...,
             assert other.description == str(event["DESCRIPTION"]), key
             assert other.dtstart == event.start, key
             assert other.dtend == event.end, key
+
+
+def _resolve(data: bytes) -> object:
+    cal = Calendar.from_ical(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n" + data + b"END:VCALENDAR\r\n")
+    (vtimezone,) = cal.walk("VTIMEZONE")
+    return vtimezone
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "offset"),
+    [
+        (date(2019, 7, 18), date(2019, 7, 19), timedelta(hours=-3)),  # after daylight time ended for good
+        (date(2019, 1, 10), date(2019, 1, 11), timedelta(hours=-2)),  # its last weeks of daylight time
+    ],
+)
+def test_zone_that_drops_daylight_time_gets_the_offset_of_the_event_days(first: date, last: date, offset) -> None:
+    # São Paulo changed offset once in 2019: daylight time ended on 17 February and never came back.
+    assert len(transitions(ZoneInfo("America/Sao_Paulo"), 2019)) == 1
+    vtimezone = _resolve(render_timezone("America/Sao_Paulo", first, last))
+    (standard,) = vtimezone.walk("STANDARD")
+    assert vtimezone.walk("DAYLIGHT") == []
+    assert "RRULE" not in standard
+    assert standard["TZOFFSETTO"].td == offset
+    assert standard["TZOFFSETFROM"].td == offset
+
+
+def test_event_days_across_a_lone_offset_change_get_each_offset_in_turn() -> None:
+    zone = ZoneInfo("America/Sao_Paulo")
+    vtimezone = _resolve(render_timezone("America/Sao_Paulo", date(2019, 2, 15), date(2019, 2, 19)))
+    assert len(vtimezone.walk("STANDARD")) == 2
+    assert vtimezone.walk("DAYLIGHT") == []
+    tz = vtimezone.to_tz()
+    for hours in range(24 * 7):
+        naive = datetime(2019, 2, 14) + timedelta(hours=hours)
+        if naive.replace(tzinfo=zone, fold=0).utcoffset() != naive.replace(tzinfo=zone, fold=1).utcoffset():
+            continue  # the repeated hour: the loader refuses such times
+        assert naive.replace(tzinfo=tz).utcoffset() == naive.replace(tzinfo=zone).utcoffset(), naive

@@ -251,12 +251,14 @@ def check_outlook_shape(vtimezone: Component, years: set[int]) -> None:
     zone = ZoneInfo(tzid)
     changes = {year: zone_transitions(zone, year) for year in years}
     counts = {len(found) for found in changes.values()}
-    assert counts <= {0, 2}, f"{tzid} changes offset {counts} times a year in {sorted(years)}; Outlook needs 0 or 2"
     kinds = sorted(c.name for c in vtimezone.children)
     for part in vtimezone.children:
         assert not part.all("RDATE"), f"{tzid}: RDATE in {part.name}"
         for name in ("DTSTART", "TZOFFSETFROM", "TZOFFSETTO"):
             part.one(name)
+    if not counts <= {0, 2}:
+        check_fixed_offsets(vtimezone, zone)
+        return
     if counts == {0}:
         assert kinds == ["STANDARD"], f"{tzid} has no daylight time but the VTIMEZONE has {kinds}"
         (standard,) = vtimezone.children
@@ -296,6 +298,30 @@ def check_outlook_shape(vtimezone: Component, years: set[int]) -> None:
                 ((wall - offset_from).replace(tzinfo=UTC), offset_from, parse_offset(part.one("TZOFFSETTO").value))
             )
         assert sorted(onsets) == found, f"{tzid} {year}: the rules give {sorted(onsets)}, zoneinfo {found}"
+
+
+def check_fixed_offsets(vtimezone: Component, zone: ZoneInfo) -> None:
+    """Check the form for a zone that changes offset once in a year: STANDARD parts without rules, in turn."""
+    tzid = vtimezone.one("TZID").value
+    assert {c.name for c in vtimezone.children} == {"STANDARD"}, f"{tzid}: a lone offset change needs no DAYLIGHT"
+    first, *onsets = vtimezone.children
+    assert first.one("DTSTART").value == "19700101T000000", f"{tzid}: the first STANDARD must start in 1970"
+    offset = parse_offset(first.one("TZOFFSETTO").value)
+    assert parse_offset(first.one("TZOFFSETFROM").value) == offset, f"{tzid}: the first STANDARD changes nothing"
+    for part in vtimezone.children:
+        assert not part.all("RRULE"), f"{tzid}: a lone offset change needs no RRULE"
+    for part in onsets:
+        offset_from, offset_to = (
+            parse_offset(part.one("TZOFFSETFROM").value),
+            parse_offset(part.one("TZOFFSETTO").value),
+        )
+        assert offset_from == offset, f"{tzid}: STANDARD onsets do not follow each other"
+        wall = datetime.strptime(part.one("DTSTART").value, "%Y%m%dT%H%M%S")
+        moment = (wall - offset_from).replace(tzinfo=UTC)
+        assert (moment, offset_from, offset_to) in zone_transitions(zone, moment.year), (
+            f"{tzid}: no offset change at {moment}"
+        )
+        offset = offset_to
 
 
 def check_feed(data: bytes) -> Component:
