@@ -19,6 +19,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -559,20 +560,36 @@ def dump_ledger(ledger: Ledger) -> bytes:
     return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
 
 
+def _position(data: bytes, offset: int) -> str:
+    """Return 'line:column' (both from 1, the column in characters) of a byte offset in data."""
+    before = data[:offset]
+    line_start = before.rfind(b"\n") + 1
+    line = before.count(b"\n") + 1
+    column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+    return f"{line}:{column}"
+
+
+def _key_position(data: bytes, key: str) -> str:
+    """Return 'line:column' of the first "key": in a ledger (the top-level ones come first), else 1:1."""
+    found = re.search(rb'"' + re.escape(key.encode()) + rb'"\s*:', data)
+    return _position(data, found.start()) if found else "1:1"
+
+
 def parse_ledger(data: bytes, name: str = "ledger") -> Ledger:
     """Return the ledger in data, or raise LedgerError saying what is wrong."""
     try:
         raw = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise LedgerError(f"{name}: is not UTF-8 text; {_RESTORE}") from None
+    except UnicodeDecodeError as err:
+        raise LedgerError(f"{name}:{_position(data, err.start)}: is not UTF-8 text; {_RESTORE}") from None
     except json.JSONDecodeError as err:
         hint = " (the file ends early: was it cut off?)" if err.pos >= len(data.rstrip()) else ""
         raise LedgerError(f"{name}:{err.lineno}:{err.colno}: is not valid JSON: {err.msg}{hint}; {_RESTORE}") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise LedgerError(f'{name}: is not a feeds ledger (no "format": "{FORMAT}"); {_RESTORE}')
+        raise LedgerError(f'{name}:1:1: is not a feeds ledger (no "format": "{FORMAT}"); {_RESTORE}')
     if raw.get("version") != VERSION:
         raise LedgerError(
-            f"{name}: is ledger version {raw.get('version')!r}; this feeds reads version {VERSION}; upgrade feeds or restore the ledger"
+            f"{name}:{_key_position(data, 'version')}: is ledger version {raw.get('version')!r}; "
+            f"this feeds reads version {VERSION}; upgrade feeds or restore the ledger"
         )
     try:
         sessions = {
@@ -683,7 +700,8 @@ class LedgerFile:
         ledger = parse_ledger(data, str(self.path))
         if ledger.event != event_id:
             raise LedgerError(
-                f"{self.path}: belongs to event '{ledger.event}', but the event file is '{event_id}'; "
+                f"{self.path}:{_key_position(data, 'event')}: belongs to event '{ledger.event}', "
+                f"but the event file is '{event_id}'; "
                 "point FEEDS_LEDGER_FILE at this event's ledger (the file was left unchanged)"
             )
         return ledger

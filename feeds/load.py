@@ -35,7 +35,7 @@ from .model import (
     Track,
 )
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_MAX_BYTES = 5_000_000  # 5 MB
 MAX_REPORTED = 200
 MAX_ID_LENGTH = 64
 # "Cancelled: " (11 octets) + title must stay under the 255-octet SUMMARY limit.
@@ -155,7 +155,7 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
             if size > max_bytes:
                 raise _file_error(
                     name,
-                    f"the file is {size:,} bytes; the limit is {max_bytes:,} (FEEDS_MAX_EVENT_BYTES)",
+                    f"the file is {size:,} bytes; the limit is {max_bytes:,}; make it smaller or raise FEEDS_MAX_EVENT_BYTES",
                 )
             data = handle.read(max_bytes + 1)
     except FileNotFoundError:
@@ -167,7 +167,7 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     except OSError as err:
         raise _file_error(name, f"cannot be read ({err.strerror or err})") from None
     if len(data) > max_bytes:
-        raise _file_error(name, f"the file is over {max_bytes:,} bytes (FEEDS_MAX_EVENT_BYTES)")
+        raise _file_error(name, f"the file is over {max_bytes:,} bytes; make it smaller or raise FEEDS_MAX_EVENT_BYTES")
     return data
 
 

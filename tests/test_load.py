@@ -1066,7 +1066,7 @@ def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
     with pytest.raises(EventFileError) as caught:
         read_source(path, max_bytes=100)
     assert [str(p) for p in caught.value.problems] == [
-        f"{path}:1:1: the file is 170 bytes; the limit is 100 (FEEDS_MAX_EVENT_BYTES)"
+        f"{path}:1:1: the file is 170 bytes; the limit is 100; make it smaller or raise FEEDS_MAX_EVENT_BYTES"
     ]
     with pytest.raises(EventFileError, match="the limit is 100"):
         load_event(path, max_bytes=100)
