@@ -248,8 +248,7 @@ def read_selection(publication: Publication, args: Mapping[str, list[str]]) -> S
         key = publication.lookup(feed_path(feed_key(kind, ident))) if SLUG.fullmatch(ident) else None
         if key is None or split_key(key)[0] != kind:
             choices = [split_key(k)[1] for k in publication.feeds if split_key(k)[0] == kind]
-            shown = ident if len(ident) <= 64 else ident[:61] + "..."
-            unknown.append(f"unknown {kind} '{shown}'{suggest(ident, choices)}")
+            unknown.append(f"unknown {kind} '{shorten(ident)}'{suggest(ident, choices)}")
         else:
             keys[key] = None
     if unknown:
@@ -382,6 +381,11 @@ def redirect_to(path: str) -> Response:
     return response
 
 
+def shorten(ident: str) -> str:
+    """Return an id as asked for, cut to 64 characters: a page never echoes a 10,000-character address."""
+    return ident if len(ident) <= 64 else ident[:61] + "..."
+
+
 def not_found(what: str) -> Response:
     """Return the HTML 404 for an unknown track, speaker or session page."""
     return page("not_found.html", 404, what=what)
@@ -451,7 +455,7 @@ def track_page(ident: str) -> Response:
     event = publication.event
     track = event.track(ident)
     if track is None:
-        return not_found(f"There is no track '{ident}'.")
+        return not_found(f"There is no track '{shorten(ident)}'.")
     if track.id != ident:
         return redirect_to(f"/tracks/{track.id}")
     sessions = [s for s in event.sessions if track in event.session_tracks(s)]
@@ -472,7 +476,7 @@ def speaker_page(ident: str) -> Response:
     event = publication.event
     speaker = event.speaker(ident)
     if speaker is None:
-        return not_found(f"There is no speaker '{ident}'.")
+        return not_found(f"There is no speaker '{shorten(ident)}'.")
     if speaker.id != ident:
         return redirect_to(f"/speakers/{speaker.id}")
     sessions = [s for s in event.sessions if speaker.id in s.speakers]
@@ -495,7 +499,7 @@ def session_page(ident: str) -> Response:
     event = publication.event
     session = event.session(ident)
     if session is None:
-        return not_found(f"There is no session '{ident}'.")
+        return not_found(f"There is no session '{shorten(ident)}'.")
     if session.id != ident:
         return redirect_to(f"/sessions/{session.id}")
     base = base_url()

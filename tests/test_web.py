@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from email.utils import format_datetime
 from pathlib import Path
@@ -168,3 +169,66 @@ def test_real_event_serves_every_feed(make_app: Callable[..., Flask], tmp_path: 
         response = client.get(path)
         assert response.status_code == 200, path
         assert response.data.startswith(b"BEGIN:VCALENDAR\r\n")
+
+
+# -- odd paths never reach the file system ----------------------------------------------------------
+
+OPENED: list[str] = []
+WATCHING: list[bool] = []
+
+
+def _record_opens(event: str, args: tuple[object, ...]) -> None:
+    if WATCHING and event in {"open", "os.listdir", "os.scandir", "os.chdir", "shutil.copyfile"}:
+        OPENED.append(f"{event} {args[0]!r}")
+
+
+sys.addaudithook(_record_opens)  # audit hooks stay for the process; this one records only while WATCHING
+
+ODD = [
+    "..%2f..%2fevent.yaml",
+    "..%2F..%2Fevent.ledger.json",
+    "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "..",
+    "a%2fb",
+    "a%5cb",
+    "%00",
+    "systèmes",
+    "%F0%9F%93%85",
+    "a" * 10_000,
+    "event.yaml",
+]
+ODD_PATHS = [
+    path
+    for odd in ODD
+    for path in (
+        f"/{odd}",
+        f"/{odd}.ics",
+        f"/tracks/{odd}.ics",
+        f"/speakers/{odd}.ics",
+        f"/sessions/{odd}.ics",
+        f"/tracks/{odd}",
+        f"/speakers/{odd}",
+        f"/sessions/{odd}",
+        f"/qr/tracks/{odd}.svg",
+        f"/static/{odd}",
+        f"/static/css/{odd}",
+    )
+]
+
+
+def test_odd_paths_are_404s_that_never_open_a_file(make_app: Callable[..., Flask], event_dir: Path) -> None:
+    client = make_app(event_dir / "event.yaml", RELOAD_SECONDS=3600).test_client()
+    # Warm up: the event is loaded and every template read once, as on a running server.
+    for path in ("/", "/tracks/systems", "/tracks/nope", "/conference.ics", "/nope", "/static/nope.css"):
+        client.get(path)
+    WATCHING.append(True)
+    try:
+        answers = {path: client.get(path) for path in ODD_PATHS}
+    finally:
+        WATCHING.clear()
+    assert OPENED == []
+    for path, response in answers.items():
+        shown = path[:80]
+        assert response.status_code == 404, shown
+        assert len(response.data) < 4000, shown  # an address is never echoed whole
+        assert b"Traceback" not in response.data and str(event_dir).encode() not in response.data, shown
