@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from email.utils import format_datetime
@@ -11,7 +12,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from icalendar import Calendar
 
+from feeds.catalog import feed_path
 from feeds.links import feed_links, google_subscribe_url, subscribe_links
 from feeds.publish import Publication, Publisher
 from feeds.web import MAX_CUSTOM_IDS
@@ -494,37 +497,43 @@ def test_a_long_custom_address_drops_the_google_button(make_app: Callable[..., F
 # Hostile text: every text field of event.yaml carries markup; every page must show it as text.
 
 
-def hostile_event(tmp_path: Path) -> Path:
+def single_quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def hostile_event(
+    tmp_path: Path,
+    payload: str = PAYLOAD,
+    url_payload: str = URL_PAYLOAD,
+    quoted: Callable[[str], str] = single_quoted,
+) -> Path:
     text = SMALL_EVENT.read_text(encoding="utf-8")
 
-    def quoted(value: str) -> str:
-        return "'" + value.replace("'", "''") + "'"
-
     replacements = {
-        "name: Tiny Conf 2024": f"name: {quoted('Tiny ' + PAYLOAD)}",
-        "timezone_label: CET": f"timezone_label: {quoted('CET' + PAYLOAD)}",
-        'description: "A one-day test conference; with commas, semicolons; and \\"quotes\\"."': f"description: {quoted('Conf ' + PAYLOAD)}",
-        "url: https://tiny.example.org/\n": f"url: {quoted('https://tiny.example.org/' + URL_PAYLOAD)}\n",
-        "location: Hall A": f"location: {quoted('Hall ' + PAYLOAD)}",
-        "join_url: https://stream.tiny.example.org/live": f"join_url: {quoted('https://stream.tiny.example.org/live#' + URL_PAYLOAD)}",
-        "name: Systems": f"name: {quoted('Systems ' + PAYLOAD)}",
-        "description: Kernels, networks, storage.": f"description: {quoted('Kernels ' + PAYLOAD)}",
-        "name: People, Process": f"name: {quoted('People ' + PAYLOAD)}",
-        "name: Ada Lovelace": f"name: {quoted('Ada ' + PAYLOAD)}",
-        "role: Analyst": f"role: {quoted('Analyst ' + PAYLOAD)}",
-        "affiliation: Analytical Engines; Ltd.": f"affiliation: {quoted('Engines ' + PAYLOAD)}",
-        "bio: Writes notes.": f"bio: {quoted('Notes ' + PAYLOAD)}",
-        "name: Zoë Ünïcode": f"name: {quoted('Zoë ' + PAYLOAD)}",
-        "title: Opening": f"title: {quoted('Opening ' + PAYLOAD)}",
-        'title: "Engines, looms; and a backslash \\\\ here"': f"title: {quoted('Engines ' + PAYLOAD)}",
-        "url: https://tiny.example.org/talks/engines": f"url: {quoted('https://tiny.example.org/talks/engines?' + URL_PAYLOAD)}",
-        "title: A cancelled talk": f"title: {quoted('Dropped ' + PAYLOAD)}",
-        "location: Room 2": f"location: {quoted('Room ' + PAYLOAD)}",
+        "name: Tiny Conf 2024": f"name: {quoted('Tiny ' + payload)}",
+        "timezone_label: CET": f"timezone_label: {quoted('CET' + payload)}",
+        'description: "A one-day test conference; with commas, semicolons; and \\"quotes\\"."': f"description: {quoted('Conf ' + payload)}",
+        "url: https://tiny.example.org/\n": f"url: {quoted('https://tiny.example.org/' + url_payload)}\n",
+        "location: Hall A": f"location: {quoted('Hall ' + payload)}",
+        "join_url: https://stream.tiny.example.org/live": f"join_url: {quoted('https://stream.tiny.example.org/live#' + url_payload)}",
+        "name: Systems": f"name: {quoted('Systems ' + payload)}",
+        "description: Kernels, networks, storage.": f"description: {quoted('Kernels ' + payload)}",
+        "name: People, Process": f"name: {quoted('People ' + payload)}",
+        "name: Ada Lovelace": f"name: {quoted('Ada ' + payload)}",
+        "role: Analyst": f"role: {quoted('Analyst ' + payload)}",
+        "affiliation: Analytical Engines; Ltd.": f"affiliation: {quoted('Engines ' + payload)}",
+        "bio: Writes notes.": f"bio: {quoted('Notes ' + payload)}",
+        "name: Zoë Ünïcode": f"name: {quoted('Zoë ' + payload)}",
+        "title: Opening": f"title: {quoted('Opening ' + payload)}",
+        'title: "Engines, looms; and a backslash \\\\ here"': f"title: {quoted('Engines ' + payload)}",
+        "url: https://tiny.example.org/talks/engines": f"url: {quoted('https://tiny.example.org/talks/engines?' + url_payload)}",
+        "title: A cancelled talk": f"title: {quoted('Dropped ' + payload)}",
+        "location: Room 2": f"location: {quoted('Room ' + payload)}",
     }
     for old, new in replacements.items():
         assert old in text, old
         text = text.replace(old, new, 1)
-    text = text.replace("      First line.\n", f"      First line {PAYLOAD}\n", 1)
+    text = text.replace("      First line.\n", f"      First line {' '.join(payload.splitlines())}\n", 1)
     (tmp_path / "event.yaml").write_text(text, encoding="utf-8")
     return tmp_path / "event.yaml"
 
@@ -574,3 +583,34 @@ def test_the_real_agenda_renders(make_app: Callable[..., Flask], tmp_path: Path)
         {a["href"] for a in page.find("a") if re.fullmatch(r"/(tracks|speakers|sessions)/[a-z0-9-]+", a["href"])}
     ):
         assert client.get(path).status_code == 200, path
+
+
+INJECTION = "x\r\nX-Injected: yes\r\nSet-Cookie: injected=1\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:evil@example.org\r\n"
+
+
+def test_no_text_can_inject_an_http_header_or_a_calendar_property(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    path = hostile_event(tmp_path, INJECTION, "%0d%0aX-Injected:%20yes", quoted=json.dumps)
+    client = make_app(path).test_client()
+    publication = client.application.extensions["feeds"].current
+    feeds = [feed_path(key) for key in publication.feeds]
+    paths = [*PAGES, *feeds, "/custom.ics?track=systems&speaker=ada", "/schedule.xml", "/schedule.json"]
+    paths += ["/changes.atom", "/qr/conference.svg", "/sessions/engines.ics?download=1", "/links?feed=speaker:ada"]
+    for address in paths:
+        response = client.get(address)
+        assert response.status_code == 200, address
+        for name, value in response.headers.items():
+            assert name.lower() not in {"x-injected", "set-cookie"}, address
+            assert "\r" not in value and "\n" not in value, (address, name)
+        if response.mimetype == "text/calendar":
+            lines = response.data.decode().replace("\r\n ", "").split("\r\n")
+            names = [line.split(":", 1)[0].split(";", 1)[0].upper() for line in lines if line]
+            assert not {"X-INJECTED", "SET-COOKIE"} & set(names), address
+            assert names.count("BEGIN") == names.count("END"), address
+            assert names.count("UID") == lines.count("BEGIN:VEVENT"), address
+            assert not [line for line in lines if line.startswith("UID:evil")], address
+    # The payload arrives as text, whole, in the one event it belongs to.
+    (event,) = Calendar.from_ical(client.get("/sessions/opening.ics").data).walk("VEVENT")
+    assert str(event["UID"]) == "opening@tiny.example.org"
+    assert "X-Injected: yes" in str(event["SUMMARY"])

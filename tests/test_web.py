@@ -232,3 +232,24 @@ def test_odd_paths_are_404s_that_never_open_a_file(make_app: Callable[..., Flask
         assert response.status_code == 404, shown
         assert len(response.data) < 4000, shown  # an address is never echoed whole
         assert b"Traceback" not in response.data and str(event_dir).encode() not in response.data, shown
+
+
+def test_an_unexpected_error_is_a_plain_500_without_details(
+    client: FlaskClient, event_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = f"{event_dir}/event.yaml"
+
+    def broken(*args: object) -> None:
+        raise OSError(f"cannot read {secret}")
+
+    monkeypatch.setattr("feeds.web.session_rows", broken)
+    response = client.get("/tracks/systems")
+    assert response.status_code == 500
+    assert response.mimetype == "text/plain"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    text = response.get_data(as_text=True)
+    assert text.startswith("Internal error (") and text.rstrip().endswith("it has been logged.")
+    assert "Traceback" not in text and str(event_dir) not in text and "OSError" not in text
+    # The log has what the operator needs, under the digest the client saw.
+    digest = text[len("Internal error (") :].split(")", 1)[0]
+    assert any(digest in record.getMessage() and record.exc_info for record in caplog.records)
