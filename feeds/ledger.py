@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import glob
 import hashlib
 import json
 import os
@@ -722,8 +723,12 @@ class LedgerFile:
             os.close(handle)
 
     def write(self, ledger: Ledger) -> None:
-        """Replace the ledger atomically: temporary file, fsync, rename, fsync of the folder."""
+        """Replace the ledger atomically: temporary file, fsync, rename, fsync of the folder. Hold the lock."""
         folder = self.path.parent
+        # Only the lock holder writes, so a temporary file already there is what a killed writer left.
+        for stale in folder.glob(f".{glob.escape(self.path.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
         try:
             handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
         except OSError as err:

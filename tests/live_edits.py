@@ -18,11 +18,15 @@ from pathlib import Path
 
 from icalendar import Calendar
 
+from feeds.ledger import Ledger, advance, dump_ledger, parse_ledger
+from feeds.load import parse_event
+from feeds.publish import Publication, Settings
 from tests.servers import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHS = ["/conference.ics", "/tracks/developer-experience.ics", "/sessions/thrift.ics", "/speakers/nandhini.ics"]
 MARK = "title: Thrift unification"
+BASE = "https://feeds.example.org"  # tests.servers.Server's FEEDS_BASE_URL
 
 
 @dataclass
@@ -35,6 +39,8 @@ class Report:
     valid_edits: int = 0
     broken_edits: int = 0
     bad_bodies: list[str] = field(default_factory=list)
+    bodies: set[str] = field(default_factory=set)  # sha256 of every distinct 200 body
+    revisions: int = 0
     final_ok: bool = False
     ledger_ok: bool = False
 
@@ -46,8 +52,10 @@ class Report:
         return (
             f"{self.requests} requests ({', '.join(f'{k}: {v}' for k, v in sorted(self.statuses.items()))}), "
             f"p99 {self.p99():.1f} ms; {self.valid_edits} valid edits applied, {self.broken_edits} broken edits survived; "
-            f"{len(self.bad_bodies)} bad bodies; final state {'matches' if self.final_ok else 'DOES NOT match'} the last valid edit; "
-            f"ledger {'intact' if self.ledger_ok else 'DAMAGED'}"
+            f"{len(self.bodies)} distinct feed bodies, {len(self.bad_bodies)} bad; "
+            f"final state {'matches' if self.final_ok else 'DOES NOT match'} the last valid edit; "
+            f"ledger {'intact and equal to a replay of its' if self.ledger_ok else 'DAMAGED or unlike a replay of its'} "
+            f"{self.revisions} revisions"
         )
 
 
@@ -75,7 +83,6 @@ def load(port: int, seconds: float, titles: dict[str, int], queue: multiprocessi
     report = Report()
     deadline = time.monotonic() + seconds
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    seen: set[str] = set()
     index = 0
     while time.monotonic() < deadline:
         path = PATHS[index % len(PATHS)]
@@ -97,12 +104,11 @@ def load(port: int, seconds: float, titles: dict[str, int], queue: multiprocessi
         report.statuses[status] = report.statuses.get(status, 0) + 1
         if status == 200:
             digest = hashlib.sha256(data).hexdigest()
-            if digest not in seen:
+            if digest not in report.bodies:
+                report.bodies.add(digest)
                 problem = check_body(data, titles)
                 if problem:
                     report.bad_bodies.append(f"{path}: {problem}")
-                else:
-                    seen.add(digest)
     connection.close()
     queue.put(report)
 
@@ -192,12 +198,15 @@ def _run(folder: Path, seconds: float, edits: int, clients: int, workers: int, r
             report.requests += part.requests
             report.latencies_ms += part.latencies_ms
             report.bad_bodies += part.bad_bodies
+            report.bodies |= part.bodies
             for status, count in part.statuses.items():
                 report.statuses[status] = report.statuses.get(status, 0) + count
         for process in loaders:
             process.join()
         report.final_ok = _final_state_matches(port, last_valid, workers)
-        report.ledger_ok = _ledger_intact(folder / "event.ledger.json")
+        versions = [version_text(base, n) for n in range(edits + 1)]
+        report.ledger_ok, report.revisions, known = replay(folder / "event.ledger.json", versions)
+        report.bad_bodies += [f"body {digest[:12]} is no recorded revision's feed" for digest in report.bodies - known]
     finally:
         server.stop()
     return report
@@ -222,9 +231,30 @@ def _final_state_matches(port: int, last_valid: str, workers: int) -> bool:
     return False
 
 
-def _ledger_intact(path: Path) -> bool:
-    from feeds.ledger import parse_ledger
+def replay(path: Path, versions: list[str]) -> tuple[bool, int, set[str]]:
+    """Replay the ledger's revisions from the versions written; return (ledger consistent, revisions, body digests).
 
-    ledger = parse_ledger(path.read_bytes())
-    thrift = ledger.sessions["thrift@atscaleconference.com"]
-    return thrift.content.title.startswith(MARK.removeprefix("title: ")) and thrift.sequence >= 1
+    Each revision names the sha256 of the event file it published and its time.
+    Advancing an empty ledger through them must give the ledger on disk byte for
+    byte, and the feeds of each step are the only bodies a server may have sent.
+    """
+    data = path.read_bytes()
+    recorded = parse_ledger(data)
+    texts = {hashlib.sha256(text.encode()).hexdigest(): text for text in versions}
+    settings = Settings(event_file=path.with_name("event.yaml"), ledger_file=path, base_url=BASE)
+    ledger: Ledger | None = None
+    known: set[str] = set()
+    for revision in recorded.revisions:
+        text = texts.get(revision.source_sha256)
+        if text is None:
+            return False, len(recorded.revisions), known  # a revision of a file that was never a valid version
+        event = parse_event(text.encode())
+        ledger, _ = advance(ledger, event, revision.at, settings.tombstone_days)
+        publication = Publication(event, ledger, settings)
+        bodies = publication.render_all(BASE)
+        for feed in PATHS:
+            key = publication.lookup(feed)
+            if key is not None:
+                known.add(hashlib.sha256(bodies[key].data).hexdigest())
+    consistent = ledger is not None and dump_ledger(ledger) == data
+    return consistent, len(recorded.revisions), known

@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from feeds import cli
 from feeds.ledger import parse_ledger
 
 from . import live_edits
 from .conftest import ROOT
+
+THRIFT = "thrift@atscaleconference.com"
 
 pytestmark = pytest.mark.slow
 
@@ -33,34 +36,47 @@ def test_live_edits_under_load_lose_nothing() -> None:
 
 WRITER = """
 import sys
-from pathlib import Path
-from feeds.ledger import LedgerFile, parse_ledger
-from dataclasses import replace
 from datetime import timedelta
-store = LedgerFile(Path(sys.argv[1]))
-ledger = parse_ledger(store.path.read_bytes())
+from pathlib import Path
+from feeds.load import parse_event
+from feeds.publish import Settings, sync_ledger
+folder = Path(sys.argv[1])
+text = (folder / "event.yaml").read_text()
+events = [parse_event(text.replace(sys.argv[2], sys.argv[2] + suffix).encode()) for suffix in (" (A)", " (B)")]
+moments = iter(range(10**9))
+settings = Settings(folder / "event.yaml", folder / "event.ledger.json", clock=lambda: FIRST + timedelta(seconds=next(moments)))
+FIRST = __import__("feeds.ledger").ledger.parse_ledger(settings.ledger_file.read_bytes()).revised + timedelta(seconds=1)
 print("ready", flush=True)
-while True:
-    ledger = replace(ledger, revised=ledger.revised + timedelta(seconds=1))
-    with store.locked():
-        store.write(ledger)
+for round_number in range(10**9):
+    sync_ledger(events[round_number % 2], settings)  # each round records a revision: a real ledger write
 """
 
 
 def test_writer_killed_mid_write_leaves_a_ledger_that_loads(tmp_path: Path) -> None:
-    source = ROOT / "event.ledger.json"
+    (tmp_path / "event.yaml").write_bytes((ROOT / "event.yaml").read_bytes())
     ledger = tmp_path / "event.ledger.json"
-    ledger.write_bytes(source.read_bytes())
-    for round_number in range(5):
+    ledger.write_bytes((ROOT / "event.ledger.json").read_bytes())
+    sessions = parse_ledger(ledger.read_bytes()).sessions.keys()
+    sequences = [parse_ledger(ledger.read_bytes()).sessions[THRIFT].sequence]
+    for round_number in range(8):
         writer = subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(ledger)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", WRITER, str(tmp_path), live_edits.MARK],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert writer.stdout is not None
         assert writer.stdout.readline().strip() == "ready"
-        time.sleep(0.05 + 0.03 * round_number)
+        time.sleep(0.05 + 0.02 * round_number)
         writer.send_signal(signal.SIGKILL)
         writer.wait()
         writer.stdout.close()
-        loaded = parse_ledger(ledger.read_bytes())
+        loaded = parse_ledger(ledger.read_bytes())  # whatever instant the kill hit, the ledger loads
         assert loaded.event == "systems-scale-summer-2023"
-        assert loaded.sessions.keys() == parse_ledger(source.read_bytes()).sessions.keys()
+        assert loaded.sessions.keys() == sessions
+        sequences.append(loaded.sessions[THRIFT].sequence)
+    assert sequences == sorted(sequences) and sequences[-1] > sequences[0] + 8, sequences
+    # The next writer takes the lock the killed ones held, and clears the temporary files they left.
+    assert cli.main(["publish", str(tmp_path / "event.yaml")]) == 0
+    assert parse_ledger(ledger.read_bytes()).sessions[THRIFT].sequence == sequences[-1] + 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["event.ledger.json", "event.ledger.json.lock", "event.yaml"]
