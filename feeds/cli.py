@@ -12,9 +12,9 @@ from .catalog import feed_path, list_feeds
 from .export import META, NGINX_CONF, ExportError, TerminalProgress, export_event
 from .ledger import Change, Ledger, LedgerError, LedgerFile, advance, now_utc, preview
 from .links import FORMATS, feed_links, find_feed, google_cid_warning, render_snippet, unknown_feed
-from .load import EventFileError, load_event
+from .load import EventFileError, load_event, parse_event, read_source
 from .model import Event
-from .publish import Publication, Settings, default_ledger_path, sync_ledger
+from .publish import Publication, Settings, default_ledger_path, keep_source, sync_ledger
 
 RENAME_HINT = "{where}: session '{new}' looks like '{old}' renamed ({why}); to keep subscribers' events, add `aliases: [{old}]` to it, otherwise they see '{old}' cancelled and a new event"
 
@@ -112,12 +112,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     settings = _settings(args.path, args.ledger)
-    event = load_event(settings.event_file)
+    data = read_source(settings.event_file)
+    event = parse_event(data, str(settings.event_file))
     before = LedgerFile(settings.ledger_file).read(event.info.id)
     ledger, warning = sync_ledger(event, settings)
     if warning:
         print(f"error: {warning}", file=sys.stderr)
         return 1
+    keep_source(settings, data, event)
     if before is not None and ledger.revised == before.revised:
         print(f"{settings.ledger_file}: already up to date (revision of {ledger.revised:%Y-%m-%d %H:%M:%S} UTC)")
     else:

@@ -689,6 +689,7 @@ class LedgerFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lock_path = path.with_name(path.name + ".lock")
+        self.source_path = path.with_name(path.name.removesuffix(".json") + ".source.yaml")
 
     def read(self, event_id: str) -> Ledger | None:
         """Return the ledger on disk, None when there is none yet."""
@@ -723,29 +724,53 @@ class LedgerFile:
             os.close(handle)
 
     def write(self, ledger: Ledger) -> None:
-        """Replace the ledger atomically: temporary file, fsync, rename, fsync of the folder. Hold the lock."""
-        folder = self.path.parent
+        """Replace the ledger atomically. Hold the lock."""
+        self._replace(self.path, dump_ledger(ledger))
+
+    def keep_source(self, data: bytes) -> None:
+        """Keep a copy of the event file the newest revision was published from. Hold the lock.
+
+        A process that starts while event.yaml is broken serves this copy, so a
+        restarted server or a new worker keeps serving the last good revision.
+        """
+        try:
+            if self.source_path.read_bytes() == data:
+                return
+        except OSError:
+            pass
+        self._replace(self.source_path, data)
+
+    def kept_source(self) -> bytes | None:
+        """Return the kept copy of the event file, None when there is none."""
+        try:
+            return self.source_path.read_bytes()
+        except OSError:
+            return None
+
+    def _replace(self, target: Path, data: bytes) -> None:
+        """Replace target atomically: temporary file, fsync, rename, fsync of the folder."""
+        folder = target.parent
         # Only the lock holder writes, so a temporary file already there is what a killed writer left.
-        for stale in folder.glob(f".{glob.escape(self.path.name)}.*.tmp"):
+        for stale in folder.glob(f".{glob.escape(target.name)}.*.tmp"):
             with contextlib.suppress(OSError):
                 stale.unlink()
         try:
-            handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
         except OSError as err:
             if err.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
-                raise LedgerReadOnlyError(f"{self.path}: cannot be written here ({err.strerror})") from None
-            raise LedgerError(f"{self.path}: cannot be written ({err.strerror})") from None
+                raise LedgerReadOnlyError(f"{target}: cannot be written here ({err.strerror})") from None
+            raise LedgerError(f"{target}: cannot be written ({err.strerror})") from None
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(dump_ledger(ledger))
+                out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
             os.chmod(temporary, 0o644)
-            os.replace(temporary, self.path)
+            os.replace(temporary, target)
         except OSError as err:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
-            raise LedgerError(f"{self.path}: cannot be written ({err.strerror}); the old ledger was kept") from None
+            raise LedgerError(f"{target}: cannot be written ({err.strerror}); the old file was kept") from None
         directory = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(directory)

@@ -417,6 +417,20 @@ def sync_ledger(
     return updated, ""
 
 
+def keep_source(settings: Settings, data: bytes, event: Event, cache: LedgerCache | None = None) -> bool:
+    """Keep data, the event file, beside the ledger when the ledger's newest revision was published from it.
+
+    Return whether the kept copy now holds data. See LedgerFile.keep_source.
+    """
+    store = LedgerFile(settings.ledger_file)
+    with store.locked():
+        ledger = (cache or LedgerCache()).read(store, event.info.id)
+        if ledger is None or ledger.source_sha256 != event.source_sha256:
+            return False
+        store.keep_source(data)
+    return True
+
+
 def next_expiry(ledger: Ledger, tombstone_days: int) -> datetime | None:
     """Return when the next tombstone is due to be dropped, if any."""
     lefts = [
@@ -450,6 +464,8 @@ class Publisher:
         self._lock = threading.Lock()
         self._expiry: datetime | None = None
         self._pending: tuple[FileState, float] | None = None
+        self._kept = ""  # sha256 of the event file last kept beside the ledger
+        self._kept_note = ""  # set while serving that copy because event.yaml is broken
         self.check(force=True)
 
     @property
@@ -505,8 +521,10 @@ class Publisher:
             else:
                 event = parse_event(data, str(path))
         except EventFileError as err:
-            self._event_state = event_state
-            self._fail([str(p) for p in err.problems])
+            self._event_state, self._ledger_state = event_state, ledger_state
+            if self._current is None:
+                self._serve_kept_source()
+            self._fail([str(p) for p in err.problems] + ([self._kept_note] if self._kept_note else []))
             return
 
         def unchanged() -> bool:
@@ -524,18 +542,53 @@ class Publisher:
             return
         self._event_state = event_state
         self._ledger_state = FileState.of(self.settings.ledger_file)
+        if not warning:
+            self._keep_source(data, event)
+        self._publish(event, ledger)
+        self._kept_note = ""
+        # A read-only ledger cannot record expiries; 'feeds publish' does it where it is writable.
+        self._expiry = None if warning else next_expiry(ledger, self.settings.tombstone_days)
+        self.status = Status(warning=warning, loaded_at=self.settings.clock())
+        if warning:
+            log.warning("%s", warning)
+
+    def _publish(self, event: Event, ledger: Ledger) -> None:
         current = self._current
         if current is None or current.ledger != ledger or current.event != event:
             publication = Publication(event, ledger, self.settings, self.parts, previous=current)
             if self.settings.base_url:
                 publication.render_all(self.settings.base_url)  # render before serving, not on a request
             self._current = publication
-            log.info("publishing revision %s of %s", publication.revision, path)
-        # A read-only ledger cannot record expiries; 'feeds publish' does it where it is writable.
-        self._expiry = None if warning else next_expiry(ledger, self.settings.tombstone_days)
-        self.status = Status(warning=warning, loaded_at=self.settings.clock())
-        if warning:
-            log.warning("%s", warning)
+            log.info("publishing revision %s of %s", publication.revision, self.settings.event_file)
+
+    def _keep_source(self, data: bytes, event: Event) -> None:
+        if self._kept == event.source_sha256:
+            return
+        try:
+            if keep_source(self.settings, data, event, self.ledgers):
+                self._kept = event.source_sha256
+        except LedgerError as err:
+            log.warning("%s; a restarted server could not serve the last good revision while event.yaml is broken", err)
+
+    def _serve_kept_source(self) -> None:
+        """Publish the kept copy of the newest revision's event file, when it is one: at start, with a broken file."""
+        store = LedgerFile(self.settings.ledger_file)
+        data = store.kept_source()
+        if data is None:
+            return
+        try:
+            event = parse_event(data, str(store.source_path))
+            ledger = self.ledgers.read(store, event.info.id)
+        except (EventFileError, LedgerError):
+            return
+        if ledger is None or ledger.source_sha256 != event.source_sha256:
+            return  # not the newest revision's file: serving it could undo a published change
+        self._publish(event, ledger)
+        self._kept = event.source_sha256
+        self._kept_note = (
+            f"{self.settings.event_file}: serving the last good revision (kept in {store.source_path.name}) "
+            "until the problems above are fixed"
+        )
 
     def _fail(self, errors: list[str]) -> None:
         if errors != self.status.errors:

@@ -55,6 +55,13 @@ def test_running_server_keeps_serving_the_last_good_feeds(
     assert health["status"] == "degraded"
     assert health["last_error"][0] == expected[0].replace("event.yaml:", f"{path}:", 1)
     assert (tmp_path / "event.ledger.json").read_bytes() == ledger
+    # A server started now (a restart, a new worker) serves the same revision from the copy kept beside the ledger.
+    restarted = make_app(path).test_client()
+    again = {feed: (r.data, r.headers["ETag"]) for feed in FEEDS if (r := restarted.get(feed)).status_code == 200}
+    assert again == before
+    assert restarted.get("/healthz").get_json()["last_error"][-1] == (
+        f"{path}: serving the last good revision (kept in event.ledger.source.yaml) until the problems above are fixed"
+    )
 
 
 # -- the ledger ------------------------------------------------------------------------------------

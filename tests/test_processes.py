@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -106,3 +107,38 @@ def test_concurrent_edits_converge_on_identical_bytes_and_an_intact_ledger(
     bodies = {s.get(path)[2] for s in servers for path in ["/sessions/thrift.ics"] * 6}
     assert len(bodies) == 1
     assert b"SUMMARY:Thrift unification!!!!!\r\n" in bodies.pop()
+
+
+def test_restarted_server_and_respawned_workers_serve_the_last_good_revision_of_a_broken_file(
+    real_event: Path,
+) -> None:
+    first = Server(real_event, workers=2)
+    try:
+        paths = feed_paths(first)
+        before = {path: first.get(path) for path in paths}
+        real_event.write_text(real_event.read_text().replace("sessions:", "sessions: [", 1))
+        time.sleep(0.5)  # past FEEDS_RELOAD_SECONDS and FEEDS_SETTLE_SECONDS: every worker sees the broken file
+        # gunicorn replaces a worker killed outright; the new one starts on the broken file.
+        workers = [
+            int(pid) for pid in Path(f"/proc/{first.process.pid}/task/{first.process.pid}/children").read_text().split()
+        ]
+        assert len(workers) == 2
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        second = Server(real_event, workers=2)  # and a whole new server, as after a deploy or a reboot
+        try:
+            for server in (first, second):
+                deadline = time.monotonic() + 10
+                while server.get("/healthz")[0] != 200 and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                for path, (status, headers, body) in before.items():
+                    for _ in range(3):  # reach every worker
+                        got = server.get(path)
+                        assert (got[0], got[2], got[1]["ETag"]) == (status, body, headers["ETag"]), path
+                health = json.loads(server.get("/healthz")[2])
+                assert health["status"] == "degraded"
+                assert "serving the last good revision (kept in event.ledger.source.yaml)" in health["last_error"][-1]
+        finally:
+            second.stop()
+    finally:
+        first.stop()

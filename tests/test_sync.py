@@ -455,3 +455,19 @@ def test_a_file_dated_in_the_future_is_still_picked_up(make_app: Callable[..., F
     second = client.get("/sessions/opening.ics").data
     assert b"SUMMARY:Opening\r\n" in first  # still settling: an editor may be writing
     assert b"SUMMARY:Opening!\r\n" in second
+
+
+def test_a_kept_copy_that_is_not_the_newest_revision_is_never_served(
+    make_app: Callable[..., Flask], event_dir: Path
+) -> None:
+    path = event_dir / "event.yaml"
+    make_app(path).test_client().get("/conference.ics")
+    kept = event_dir / "event.ledger.source.yaml"
+    assert kept.read_bytes() == path.read_bytes()
+    # A revision the kept copy does not hold (as if the copy were restored from an old backup) ...
+    kept.write_bytes(path.read_bytes().replace(b"title: Opening", b"title: Opening (old)"))
+    path.write_bytes(b"sessions: [\n")
+    client = make_app(path).test_client()
+    # ... would undo a published change: nothing is served rather than that.
+    assert client.get("/conference.ics").status_code == 503
+    assert not any("kept in" in line for line in client.get("/healthz").get_json()["last_error"])
