@@ -123,13 +123,11 @@ def _http_date(moment: datetime) -> str:
     return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
-def _not_modified(body: FeedBody) -> bool:
-    """Return whether the request's validators match (RFC 9110 13.2.2: If-None-Match wins)."""
-    if_none_match = request.headers.get("If-None-Match")
+def not_modified(body: FeedBody, if_none_match: str | None, since: str | None) -> bool:
+    """Return whether a client's validators match (RFC 9110 13.2.2: If-None-Match wins)."""
     if if_none_match is not None:
         tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
         return "*" in tags or body.etag in tags
-    since = request.headers.get("If-Modified-Since")
     if since:
         try:
             moment = parsedate_to_datetime(since)
@@ -143,13 +141,19 @@ def _not_modified(body: FeedBody) -> bool:
 
 def calendar_response(body: FeedBody, download: str = "", content_type: str = CALENDAR_TYPE) -> Response:
     """Return a feed (or another published document) with validators, or 304 when the client's copy is current."""
+    current = not_modified(body, request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since"))
+    return calendar_answer(body, current, download, content_type)
+
+
+def calendar_answer(body: FeedBody, current: bool, download: str = "", content_type: str = CALENDAR_TYPE) -> Response:
+    """Return the 304 for a client whose copy is current, else the 200 with the bytes; both with validators."""
     headers = {
         "ETag": body.etag,
         "Last-Modified": _http_date(body.last_modified),
         "Cache-Control": CACHE_CONTROL,
         "X-Content-Type-Options": "nosniff",
     }
-    if _not_modified(body):
+    if current:
         return NotModified(status=304, headers=headers)
     response = Response(body.data, status=200, headers=headers, content_type=content_type)
     if download:
