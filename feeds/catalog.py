@@ -50,6 +50,11 @@ def feed_path(key: str) -> str:
     return "/conference.ics" if kind == CONFERENCE else f"/{kind}s/{ident}.ics"
 
 
+def feed_name(title: str, event_name: str) -> str:
+    """Return what a feed's title says after the event's name: 'AI Platform' of 'Conf · AI Platform'."""
+    return title.removeprefix(f"{event_name} · ")
+
+
 def list_feeds(event: Event) -> tuple[Feed, ...]:
     """Return every feed the event publishes, conference first."""
     name = event.info.name

@@ -20,7 +20,7 @@ from datetime import time as clock_time
 from functools import cached_property
 from pathlib import Path
 
-from .catalog import CONFERENCE, Feed, feed_path, list_feeds, split_key
+from .catalog import CONFERENCE, Feed, feed_name, feed_path, list_feeds, split_key
 from .ics import CalendarHeader, render_calendar, render_event, render_header, render_timezone
 from .ledger import (
     Entry,
@@ -33,7 +33,7 @@ from .ledger import (
     advance,
     now_utc,
 )
-from .load import DEFAULT_MAX_BYTES, EventFileError, load_event, parse_event, read_source
+from .load import DEFAULT_MAX_BYTES, EventFileError, IncrementalParser, load_event, parse_event, read_source
 from .model import Event
 
 log = logging.getLogger("feeds")
@@ -279,7 +279,7 @@ class Publication:
                     chosen[entry.uid] = (entry, stay)
         members = sorted(chosen.values(), key=lambda pair: (pair[0].content.start, pair[0].content.end, pair[0].uid))
         records = [self.ledger.feeds[key] for key in keys]
-        names = [record.title.split(" · ", 1)[-1] for record in records]
+        names = [feed_name(record.title, self.event.info.name) for record in records]
         title = f"{self.event.info.name} · " + " + ".join(names)
         description = f"Chosen sessions of {self.event.info.name}: " + "; ".join(names) + "."
         query = "&".join(f"{kind}={ident}" for kind, ident in (split_key(key) for key in keys))
@@ -456,6 +456,7 @@ class Publisher:
         self.settings = settings
         self.parts = PartCache()
         self.ledgers = LedgerCache()
+        self.parser = IncrementalParser()  # a reload composes again only the parts of event.yaml that changed
         self.status = Status()
         self._current: Publication | None = None
         self._event_state = FileState(False)
@@ -519,7 +520,7 @@ class Publisher:
             if current is not None and hashlib.sha256(data).hexdigest() == current.event.source_sha256:
                 event = current.event
             else:
-                event = parse_event(data, str(path))
+                event = self.parser.parse(data, str(path))
         except EventFileError as err:
             self._event_state, self._ledger_state = event_state, ledger_state
             if self._current is None:
