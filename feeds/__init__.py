@@ -48,7 +48,16 @@ def settings_from(config: Mapping[str, Any]) -> Settings:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the feeds service: defaults, then FEEDS_* environment variables, then config."""
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
+    # The static files answer GET and HEAD only, like every other route (Flask's own rule also answers OPTIONS).
+    app.static_folder = "static"
+    app.add_url_rule(
+        "/static/<path:filename>",
+        endpoint="static",
+        view_func=app.send_static_file,
+        methods=["GET", "HEAD"],
+        provide_automatic_options=False,
+    )
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("FEEDS")
     if config:

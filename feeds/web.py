@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
 from . import qr as qr_codes
-from .catalog import CONFERENCE, KINDS, Feed, feed_key, feed_path, split_key
+from .catalog import CONFERENCE, KINDS, Feed, feed_key, feed_name, feed_path, split_key
 from .ledger import Entry, describe_time
 from .links import (
     LABELS,
@@ -274,7 +274,7 @@ def custom_query(keys: Iterable[str]) -> str:
 
 def custom_title(publication: Publication, keys: Iterable[str]) -> str:
     """Return the custom feed's calendar name, as Publication.custom_body writes it."""
-    names = [publication.ledger.feeds[key].title.split(" · ", 1)[-1] for key in sorted(keys)]
+    names = [feed_name(publication.ledger.feeds[key].title, publication.event.info.name) for key in sorted(keys)]
     return f"{publication.event.info.name} · " + " + ".join(names)
 
 
@@ -541,7 +541,9 @@ def feed_addresses(publication: Publication, base: str) -> list[tuple[str, list[
             heading,
             [
                 {
-                    "name": feed.title if feed.kind == CONFERENCE else feed.title.split(" · ", 1)[-1],
+                    "name": feed.title
+                    if feed.kind == CONFERENCE
+                    else feed_name(feed.title, publication.event.info.name),
                     "https": base + feed.path,
                     "webcal": webcal_url(base + feed.path),
                 }

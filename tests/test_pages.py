@@ -614,3 +614,16 @@ def test_no_text_can_inject_an_http_header_or_a_calendar_property(
     (event,) = Calendar.from_ical(client.get("/sessions/opening.ics").data).walk("VEVENT")
     assert str(event["UID"]) == "opening@tiny.example.org"
     assert "X-Injected: yes" in str(event["SUMMARY"])
+
+
+def test_an_event_name_with_a_middle_dot_keeps_whole_feed_names(make_app: Callable[..., Flask], tmp_path: Path) -> None:
+    path = tmp_path / "event.yaml"
+    path.write_text(
+        SMALL_EVENT.read_text(encoding="utf-8").replace("name: Tiny Conf 2024", "name: Tiny · Conf 2024", 1)
+    )
+    client = make_app(path).test_client()
+    data = client.get("/custom.ics?track=people&speaker=host").data
+    assert "X-WR-CALNAME:Tiny · Conf 2024 · The host + People\\, Process".encode() in data
+    assert "X-WR-CALNAME:Tiny · Conf 2024 · Systems".encode() in client.get("/tracks/systems.ics").data
+    page = get_page(client, "/")
+    assert "Tiny · Conf 2024" in page.words and "Conf 2024 · Systems" not in page.words

@@ -109,11 +109,36 @@ def test_unknown_feed_is_a_short_404(client: FlaskClient, path: str) -> None:
     assert b"Traceback" not in response.data
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
-def test_other_methods_are_405(client: FlaskClient, method: str) -> None:
-    response = client.open("/conference.ics", method=method)
+EVERY_ROUTE = [
+    "/",
+    "/conference.ics",
+    "/tracks/systems.ics",
+    "/tracks/systems",
+    "/speakers/ada",
+    "/sessions/engines",
+    "/sessions/engines.ics?download=1",
+    "/custom.ics?track=systems",
+    "/links",
+    "/links/preview",
+    "/healthz",
+    "/static/feeds.css",
+    "/schedule.xml",
+    "/schedule.json",
+    "/changes.atom",
+    "/qr/conference.svg",
+    "/qr/tracks/systems.svg",
+]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND"])
+@pytest.mark.parametrize("path", EVERY_ROUTE)
+def test_other_methods_are_405(client: FlaskClient, path: str, method: str) -> None:
+    with client.get(path) as served:
+        assert served.status_code == 200
+    response = client.open(path, method=method, data=b"x" * 100_000)
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, HEAD"
+    assert len(response.data) < 200 and b"Traceback" not in response.data
 
 
 def test_index_lists_every_feed_with_https_and_webcal(client: FlaskClient) -> None:
