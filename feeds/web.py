@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
 
 from . import qr as qr_codes
 from .catalog import CONFERENCE, KINDS, Feed, feed_key, feed_name, feed_path, split_key
+from .changes import changes_modified, render_changes
+from .frab import render_schedule_json, render_schedule_xml, schedule_modified
 from .ledger import Entry, describe_time
 from .links import (
     LABELS,
@@ -37,6 +42,7 @@ from .links import (
 from .load import SLUG, suggest
 from .model import Event, Session, Speaker, Track
 from .publish import FeedBody, Publication, Publisher
+from .qr import qr_svg
 
 bp = Blueprint("feeds", __name__)
 
@@ -659,14 +665,6 @@ def unexpected_error(error: Exception) -> Response:
 # /schedule.xml and /schedule.json (frab, for conference apps), /changes.atom (feed readers) and
 # /qr/<feed path>.svg (QR codes of the webcal:// URLs); docs/formats.md describes them.
 
-import threading  # noqa: E402
-from collections import OrderedDict  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from weakref import WeakKeyDictionary  # noqa: E402
-
-from .changes import changes_modified, render_changes  # noqa: E402
-from .frab import render_schedule_json, render_schedule_xml, schedule_modified  # noqa: E402
-from .qr import qr_svg  # noqa: E402
 
 XML_TYPE = "application/xml; charset=utf-8"
 JSON_TYPE = "application/json"
