@@ -488,7 +488,12 @@ class Publisher:
             if not force and not due and event_state == self._event_state and ledger_state == self._ledger_state:
                 return
             if not event_state.exists:
-                self._fail([f"{self.settings.event_file}: the file is missing; still serving the last good revision"])
+                if self._current is None:
+                    self._serve_kept_source()
+                missing = f"{self.settings.event_file}: the file is missing"
+                if self._current is not None:
+                    missing += "; still serving the last good revision"
+                self._fail([missing] + ([self._kept_note] if self._kept_note else []))
                 return
             if not force and not self._settled(event_state):
                 return  # still being written: look again on the next check

@@ -471,3 +471,18 @@ def test_a_kept_copy_that_is_not_the_newest_revision_is_never_served(
     # ... would undo a published change: nothing is served rather than that.
     assert client.get("/conference.ics").status_code == 503
     assert not any("kept in" in line for line in client.get("/healthz").get_json()["last_error"])
+
+
+def test_a_server_started_while_the_event_file_is_missing_serves_the_kept_revision(
+    make_app: Callable[..., Flask], event_dir: Path
+) -> None:
+    path = event_dir / "event.yaml"
+    before = make_app(path).test_client().get("/conference.ics")
+    path.unlink()  # an editor that saves by deleting and writing anew, caught in between
+    client = make_app(path).test_client()
+    after = client.get("/conference.ics")
+    assert (after.status_code, after.data, after.headers["ETag"]) == (200, before.data, before.headers["ETag"])
+    assert client.get("/healthz").get_json()["last_error"] == [
+        f"{path}: the file is missing; still serving the last good revision",
+        f"{path}: serving the last good revision (kept in event.ledger.source.yaml) until the problems above are fixed",
+    ]
