@@ -30,6 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .catalog import alias_map, list_feeds, session_feed_keys
+from .load import byte_position
 from .model import CANCELLED, Event, Session
 
 FORMAT = "feeds-ledger"
@@ -562,11 +563,8 @@ def dump_ledger(ledger: Ledger) -> bytes:
 
 
 def _position(data: bytes, offset: int) -> str:
-    """Return 'line:column' (both from 1, the column in characters) of a byte offset in data."""
-    before = data[:offset]
-    line_start = before.rfind(b"\n") + 1
-    line = before.count(b"\n") + 1
-    column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+    """Return 'line:column' of a byte offset in data."""
+    line, column = byte_position(data, offset)
     return f"{line}:{column}"
 
 

@@ -195,15 +195,19 @@ def _position(text: str, index: int) -> tuple[int, int]:
     return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
 
 
+def byte_position(data: bytes, offset: int) -> tuple[int, int]:
+    """Return the 1-based line and column (in characters) of a byte offset in UTF-8 data, such as a bad byte's."""
+    before = data[:offset]
+    return before.count(b"\n") + 1, len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+
+
 def _decode(data: bytes, filename: str) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         return data.decode("utf-8").translate(SEPARATORS)
     except UnicodeDecodeError as err:
-        before = data[: err.start]
-        line = before.count(b"\n") + 1
-        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        line, column = byte_position(data, err.start)
         raise _file_error(
             filename,
             f"the file is not UTF-8 text (byte 0x{data[err.start]:02x}); save it as UTF-8",
