@@ -59,6 +59,11 @@ def test_running_server_keeps_serving_the_last_good_feeds(
     restarted = make_app(path).test_client()
     again = {feed: (r.data, r.headers["ETag"]) for feed in FEEDS if (r := restarted.get(feed)).status_code == 200}
     assert again == before
+    modified = {
+        feed: (restarted.get(feed).headers["Last-Modified"], client.get(feed).headers["Last-Modified"])
+        for feed in FEEDS
+    }
+    assert all(theirs == ours for theirs, ours in modified.values())
     assert restarted.get("/healthz").get_json()["last_error"][-1] == (
         f"{path}: serving the last good revision (kept in event.ledger.source.yaml) until the problems above are fixed"
     )

@@ -134,7 +134,12 @@ def test_restarted_server_and_respawned_workers_serve_the_last_good_revision_of_
                 for path, (status, headers, body) in before.items():
                     for _ in range(3):  # reach every worker
                         got = server.get(path)
-                        assert (got[0], got[2], got[1]["ETag"]) == (status, body, headers["ETag"]), path
+                        assert (got[0], got[2], got[1]["ETag"], got[1]["Last-Modified"]) == (
+                            status,
+                            body,
+                            headers["ETag"],
+                            headers["Last-Modified"],
+                        ), path
                 health = json.loads(server.get("/healthz")[2])
                 assert health["status"] == "degraded"
                 assert "serving the last good revision (kept in event.ledger.source.yaml)" in health["last_error"][-1]
