@@ -88,12 +88,13 @@ def entry_id(ledger: Ledger, domain: str, revision: Revision) -> str:
 def entry_title(ledger: Ledger, revision: Revision) -> str:
     """Return an entry's title: the change itself, or the first of several and how many more."""
     lines = [describe_change(change) for change in revision.changes]
+    named = f"{revision.name}: " if revision.name else ""
     if revision.at == ledger.created and all(change.kind == "added" for change in revision.changes):
         count = len(revision.changes)
-        return f"Schedule published: {count} session{'s' if count != 1 else ''}"
+        return f"{named}Schedule published: {count} session{'s' if count != 1 else ''}"
     if len(lines) == 1:
-        return lines[0]
-    return f"{lines[0]} (and {len(lines) - 1} more)"
+        return named + lines[0]
+    return f"{named}{lines[0]} (and {len(lines) - 1} more)"
 
 
 def _entry_link(publication: Publication, revision: Revision, base_url: str) -> str:

@@ -6,95 +6,89 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .catalog import feed_path, list_feeds
+from .config import SettingsError, load_settings
 from .export import META, NGINX_CONF, ExportError, TerminalProgress, export_event
-from .ledger import Change, Ledger, LedgerError, LedgerFile, advance, now_utc, preview
+from .ledger import Ledger, LedgerError, LedgerFile, advance, now_utc, pending
 from .links import FORMATS, feed_links, find_feed, google_cid_warning, render_snippet, unknown_feed
-from .load import EventFileError, load_event, parse_event, read_source
+from .load import EventFileError, load_event
 from .model import Event
-from .publish import Publication, Settings, default_ledger_path, keep_source, sync_ledger
-
-RENAME_HINT = "{where}: session '{new}' looks like '{old}' renamed ({why}); to keep subscribers' events, add `aliases: [{old}]` to it, otherwise they see '{old}' cancelled and a new event"
-
-CHANGE_TEXT = {
-    "added": "added ({new})",
-    "moved": "moved: {old} -> {new}",
-    "retitled": "renamed: '{old}' -> '{new}'",
-    "cancelled": "cancelled",
-    "uncancelled": "no longer cancelled",
-    "removed": "removed from the schedule (stays as a cancelled placeholder)",
-    "restored": "back on the schedule ({new})",
-    "tracks": "tracks: {old} -> {new}",
-    "speakers": "speakers: {old} -> {new}",
-    "details": "description, location or links changed",
-    "renamed-id": "id changed: {old} -> {new}",
-}
+from .publish import Publication, Settings
+from .publisher import release_event, release_folder
+from .release import check_name
+from .review import describe, find_holds, plural
 
 
-def _settings(path: str | None, ledger: str | None) -> Settings:
-    event_file = Path(path or os.environ.get("FEEDS_EVENT_FILE") or "event.yaml")
-    ledger_file = Path(ledger or os.environ.get("FEEDS_LEDGER_FILE") or default_ledger_path(event_file))
-    days = int(os.environ.get("FEEDS_TOMBSTONE_DAYS", "30"))
-    return Settings(event_file=event_file, ledger_file=ledger_file, tombstone_days=days)
+def _settings(path: str | None, ledger: str | None = None, **more: object) -> Settings:
+    return load_settings(event_file=path, ledger_file=ledger, **more)
 
 
-def rename_warnings(event: Event, ledger: Ledger | None, changes: list[Change]) -> list[str]:
-    """Return a warning for each removed session that an added one seems to replace."""
-    if ledger is None:
-        return []
-    removed = [ledger.sessions[c.uid] for c in changes if c.kind == "removed" and c.uid in ledger.sessions]
-    notes = []
-    for change in changes:
-        session = event.session(change.session) if change.kind == "added" else None
-        if session is None:
-            continue
-        for old in removed:
-            why = "same title" if old.content.title == session.title else ""
-            why = why or ("same start" if old.content.start == session.start else "")
-            if why:
-                line, column = event.positions.get(f"session:{session.id}", (1, 1))
-                where = f"{event.source_name}:{line}:{column}"
-                notes.append(RENAME_HINT.format(where=where, new=session.id, old=old.id, why=why))
-    return notes
-
-
-def describe(change: Change) -> str:
-    """Return one change as a line for an organizer."""
-    text = CHANGE_TEXT.get(change.kind, change.kind).format(old=change.old, new=change.new)
-    return f"  {change.session}: {text}"
+def _read_ledger(settings: Settings, event: Event) -> Ledger | None:
+    return LedgerFile(settings.ledger_file).read(event.info.id)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args.path, args.ledger)
-    event = load_event(settings.event_file)
-    ledger = LedgerFile(settings.ledger_file).read(event.info.id)
-    changes = preview(ledger, event)
+    event = load_event(settings.event_file, settings.max_event_bytes)
+    ledger = _read_ledger(settings, event)
+    _, changes = pending(ledger, event)
     moment = ledger.revised if ledger else now_utc()
-    published, _ = advance(ledger, event, moment, settings.tombstone_days)
-    publication = Publication(event, published, settings)
-    warnings = rename_warnings(event, ledger, changes) + publication.warnings()
-    for line in warnings:
+    released, _ = advance(ledger, event, moment, settings.tombstone_days)
+    publication = Publication(event, released, settings)
+    holds = find_holds(event, ledger, changes, settings.hold_removals)
+    for hold in holds:
+        print(f"warning: {hold.reason}; {hold.advice}")
+    for line in publication.warnings():
         print(f"warning: {line}")
     feeds = list_feeds(event)
-    print(
-        f"{settings.event_file}: OK: {len(event.sessions)} sessions, {len(event.speakers)} speakers, "
-        f"{len(event.tracks)} tracks, {len(feeds)} feeds"
-        + (f"; {len(changes)} change(s) not yet published (see 'feeds diff')" if changes else "")
+    summary = (
+        f"{settings.event_file}: OK: {plural(len(event.sessions), 'session')}, {plural(len(event.speakers), 'speaker')}, "
+        f"{plural(len(event.tracks), 'track')}, {plural(len(feeds), 'feed')}"
     )
+    if changes:
+        summary += f"; {plural(len(changes), 'change')} not yet released (see 'feeds diff')"
+        if holds:
+            summary += "; the server holds them back until you act on the warnings above"
+    print(summary)
     return 0
 
 
-def cmd_diff(args: argparse.Namespace) -> int:
+def _diff_ledger(args: argparse.Namespace) -> tuple[Settings, str]:
+    """Return the settings for comparing args.path, and a line saying which ledger it is compared with."""
     settings = _settings(args.path, args.ledger)
-    event = load_event(settings.event_file)
-    ledger = LedgerFile(settings.ledger_file).read(event.info.id)
-    changes = preview(ledger, event)
+    if args.ledger:
+        return settings, f"Compared with the ledger {settings.ledger_file} (--ledger)."
+    served = load_settings()
+    event_file = settings.event_file
+    configured = bool(os.environ.get("FEEDS_EVENT_FILE") or os.environ.get("FEEDS_LEDGER_FILE"))
+    if configured and event_file.resolve() != served.event_file.resolve() and not settings.ledger_file.exists():
+        settings = _settings(args.path, str(served.ledger_file))
+        return settings, (
+            f"Compared with the ledger of the served event, {served.ledger_file} "
+            "(FEEDS_EVENT_FILE/FEEDS_LEDGER_FILE); pass --ledger to choose another."
+        )
+    if settings.ledger_file.exists():
+        return settings, f"Compared with the ledger {settings.ledger_file}."
+    return settings, (
+        f"No ledger at {settings.ledger_file}: compared with nothing, so every session is new. If this file is a "
+        "copy of a served event, pass --ledger PATH (or set FEEDS_LEDGER_FILE) to compare with what subscribers have."
+    )
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    settings, source = _diff_ledger(args)
+    event = load_event(settings.event_file, settings.max_event_bytes)
+    ledger = _read_ledger(settings, event)
+    changed, changes = pending(ledger, event)
+    print(source)
     if not changes:
-        print(f"No changes: subscribers already see what {settings.event_file} says.")
+        extra = " (only feed headers or ids change)" if changed else ""
+        print(f"No changes subscribers would see: {settings.event_file} says what they already have{extra}.")
         return 0
-    print(f"Publishing {settings.event_file} would change {len(changes)} thing(s) subscribers see:")
+    print(f"Releasing {settings.event_file} would change {plural(len(changes), 'thing')} subscribers see:")
     for change in changes:
         print(describe(change))
     moment = ledger.revised if ledger else now_utc()
@@ -105,25 +99,93 @@ def cmd_diff(args: argparse.Namespace) -> int:
         if ledger is None or key not in ledger.feeds or ledger.feeds[key].fingerprint != record.fingerprint
     )
     print(f"Feeds that change ({len(touched)}): " + ", ".join(touched))
-    for line in rename_warnings(event, ledger, changes):
-        print(f"warning: {line}")
+    for hold in find_holds(event, ledger, changes, settings.hold_removals):
+        print(f"warning: {hold.reason}; {hold.advice}")
     return 0
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
     settings = _settings(args.path, args.ledger)
-    data = read_source(settings.event_file)
-    event = parse_event(data, str(settings.event_file))
-    before = LedgerFile(settings.ledger_file).read(event.info.id)
-    ledger, warning = sync_ledger(event, settings)
-    if warning:
-        print(f"error: {warning}", file=sys.stderr)
+    try:
+        name = check_name(args.name or "")
+    except ValueError as err:
+        print(f"error: --name: {err}", file=sys.stderr)
         return 1
-    keep_source(settings, data, event)
-    if before is not None and ledger.revised == before.revised:
-        print(f"{settings.ledger_file}: already up to date (revision of {ledger.revised:%Y-%m-%d %H:%M:%S} UTC)")
-    else:
-        print(f"{settings.ledger_file}: recorded the revision of {ledger.revised:%Y-%m-%d %H:%M:%S} UTC")
+    store = release_folder(settings)
+    newest = store.newest()
+    if not settings.base_url and newest is not None and newest.base_url:
+        settings = replace(settings, base_url=newest.base_url)  # the servers' base URL, as the last release used
+    if not settings.base_url:
+        print(
+            "warning: FEEDS_BASE_URL is not set, so the release holds no ready-made feed files "
+            "(links inside feeds are absolute); servers render them for each request's host",
+            file=sys.stderr,
+        )
+    event = load_event(settings.event_file, settings.max_event_bytes)
+    ledger = _read_ledger(settings, event)
+    _, changes = pending(ledger, event)
+    released = release_event(settings, event, name)
+    release = released.release
+    if not released.changed:
+        note = f' (the name "{name}" was not used: it names a release with changes)' if name else ""
+        print(f"Nothing to release: {release.describe()} already says what {settings.event_file} says{note}.")
+        return 0
+    print(f"Released {release.describe()}: {plural(len(changes), 'change')} subscribers see.")
+    for change in changes:
+        print(describe(change))
+    print(
+        f"Every server serves it within FEEDS_RELOAD_SECONDS ({settings.reload_seconds:g} s); folder {release.folder}"
+    )
+    return 0
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    settings = _settings(args.path, args.ledger)
+    event = load_event(settings.event_file, settings.max_event_bytes)
+    ledger = _read_ledger(settings, event)
+    if ledger is None:
+        print(f"No releases yet: {settings.ledger_file} does not exist. Run 'feeds publish {settings.event_file}'.")
+        return 0
+    served = release_folder(settings).current_number()
+    revisions = list(ledger.revisions)[-args.limit :] if args.limit else list(ledger.revisions)
+    print(f"Releases of {ledger.event} ({plural(len(ledger.revisions), 'release')} in {settings.ledger_file}):")
+    for revision in reversed(revisions):
+        kinds: dict[str, int] = {}
+        for change in revision.changes:
+            kinds[change.kind] = kinds.get(change.kind, 0) + 1
+        counts = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())) or "feed details only"
+        name = f' "{revision.name}"' if revision.name else ""
+        mark = "  <- served" if revision.number == served else ""
+        print(
+            f"  {revision.number:>4}  {revision.at:%Y-%m-%d %H:%M} UTC{name}: {plural(len(revision.changes), 'change')} ({counts}){mark}"
+        )
+        if args.verbose:
+            for change in revision.changes:
+                print("      " + describe(change).strip())
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from werkzeug.serving import run_simple
+
+    from . import create_app
+
+    settings = _settings(args.path, args.ledger)
+    load_event(settings.event_file, settings.max_event_bytes)  # a broken draft is reported here, not served
+    base = f"http://127.0.0.1:{args.port}"
+    app = create_app(
+        {
+            "EVENT_FILE": str(settings.event_file),
+            "LEDGER_FILE": str(settings.ledger_file),
+            "BASE_URL": base,
+            "PREVIEW": True,
+            "FAST_PATH": False,
+        }
+    )
+    print(
+        f"Previewing {settings.event_file} at {base}/ (what would change: {base}/preview); nothing is written. Ctrl-C stops."
+    )
+    run_simple("127.0.0.1", args.port, app, threaded=True)
     return 0
 
 
@@ -190,17 +252,28 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, func, text in (
         ("check", cmd_check, "check the event file and print a summary, or every problem"),
-        ("diff", cmd_diff, "show what subscribers will see change, without writing anything"),
+        ("diff", cmd_diff, "show what subscribers would see change if the event file were released; writes nothing"),
+        ("publish", cmd_publish, "release the event file now: every server serves it (also in FEEDS_PUBLISH=manual)"),
+        ("log", cmd_log, "list the releases: when, their names and what each changed"),
         (
-            "publish",
-            cmd_publish,
-            "record the event file's revision in the ledger (the server does this itself when it can write)",
+            "preview",
+            cmd_preview,
+            "serve the event file as a draft on 127.0.0.1, with what would change; writes nothing",
         ),
     ):
         command = commands.add_parser(name, help=text, description=text)
         command.add_argument("path", nargs="?", help="the event file (default: $FEEDS_EVENT_FILE or event.yaml)")
         command.add_argument("--ledger", help="the ledger file (default: beside the event file, NAME.ledger.json)")
         command.set_defaults(func=func)
+        if name == "publish":
+            command.add_argument("--name", help='a name for the release, e.g. "Day 2 update" (shown to subscribers)')
+        elif name == "log":
+            command.add_argument(
+                "--limit", type=int, default=50, help="show the newest N releases (default 50; 0: all)"
+            )
+            command.add_argument("-v", "--verbose", action="store_true", help="list every change of each release")
+        elif name == "preview":
+            command.add_argument("--port", type=int, default=8001, help="the port on 127.0.0.1 (default 8001)")
     text = "write every feed and page as static files, with an nginx server block (needs the public base URL)"
     command = commands.add_parser("export", help=text, description=text)
     command.add_argument("outdir", help="the folder to write; an earlier export there is replaced when complete")
@@ -228,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EventFileError as err:
         print(err.report(), file=sys.stderr)
         return 1
-    except LedgerError as err:
+    except (LedgerError, SettingsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -36,7 +36,9 @@ from werkzeug.test import TestResponse
 
 from . import create_app
 from .catalog import split_key
-from .publish import Publication, Publisher
+from .publish import Publication
+from .publisher import Publisher
+from .release import file_for
 
 META = ".feeds"
 MANIFEST = "manifest.json"
@@ -119,32 +121,6 @@ def check_base_url(url: str) -> str:
     if parts.query or parts.fragment:
         raise ExportError(f"the base URL must not have a query or a fragment, got '{url}'")
     return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
-
-
-def file_for(url_path: str, content_type: str = "text/html") -> str:
-    """Return the file, relative to the export folder, that holds the answer for a URL path."""
-    if url_path.endswith("/"):
-        return url_path.lstrip("/") + "index.html"
-    name = url_path.rsplit("/", 1)[-1]
-    if "." in name:
-        return url_path.lstrip("/")
-    return url_path.lstrip("/") + _extension(content_type)
-
-
-def _extension(content_type: str) -> str:
-    media = content_type.split(";", 1)[0].strip().lower()
-    return {
-        "text/html": ".html",
-        "text/calendar": ".ics",
-        "application/json": ".json",
-        "application/xml": ".xml",
-        "text/xml": ".xml",
-        "application/atom+xml": ".atom",
-        "text/plain": ".txt",
-        "text/css": ".css",
-        "image/svg+xml": ".svg",
-        "image/png": ".png",
-    }.get(media, ".bin")
 
 
 def target_path(root: Path, relative: str) -> Path:

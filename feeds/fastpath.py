@@ -18,13 +18,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .publish import FeedBody, Publication, Publisher
+from .publish import FeedBody
+from .publisher import Publisher
 from .web import add_security_headers, calendar_answer, is_feed_id, not_modified
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger("feeds")
+# Prepared answers kept: more than any event's feeds and aliases; past it the table starts again.
+MAX_ANSWERS = 100_000
 
 # The paths of web.item_feed's route, /<any(tracks, speakers, sessions):kind>/<ident>.ics.
 ITEM_FEED_PATH = re.compile(r"/(?:tracks|speakers|sessions)/(?P<ident>[^/]+)\.ics")
@@ -65,8 +68,7 @@ class FeedFastPath:
     def __init__(self, app: WSGIApplication, publisher: Publisher) -> None:
         self.app = app
         self.publisher = publisher
-        # One tuple, read and replaced whole: a thread never mixes one publication's answers with another's.
-        self._answers: tuple[Publication | None, dict[str, Answer]] = (None, {})
+        self._answers: dict[str, Answer] = {}
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer a feed request, or pass it on unchanged."""
@@ -93,18 +95,14 @@ class FeedFastPath:
         return self.app(environ, start_response)
 
     def answer(self, path: str) -> Answer | None:
-        """Return the answer for the feed at path in the current publication, or None to let Flask answer."""
-        publication = self.publisher.current  # the same throttled reload check as the Flask route's
-        if publication is None:
-            return None
-        key = publication.lookup(path)
-        if key is None:
-            return None
-        served, answers = self._answers
-        if served is not publication:
-            answers = {}
-            self._answers = (publication, answers)
-        found = answers.get(key)
+        """Return the answer for the feed at path in the served release, or None to let Flask answer."""
+        found = self.publisher.feed(path, self.publisher.settings.base_url)  # the route's throttled release check
         if found is None:
-            found = answers[key] = prepare_answer(publication.body(key, self.publisher.settings.base_url))
-        return found
+            return None
+        body = found[1]
+        answer = self._answers.get(path)
+        if answer is None or answer.body is not body:
+            if len(self._answers) > MAX_ANSWERS:
+                self._answers.clear()
+            answer = self._answers[path] = prepare_answer(body)
+        return answer

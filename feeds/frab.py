@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from .ledger import Entry, Stay, describe_time
+from .ledger import Entry, Ledger, Stay, describe_time
 from .model import Event
 from .publish import REMOVED_NOTE, Publication
 
@@ -121,6 +121,12 @@ def format_duration(span: timedelta) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def schedule_version(ledger: Ledger) -> str:
+    """Return the schedule's version: the newest release's name and time, or its time alone."""
+    moment = f"{ledger.revised.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    return f"{ledger.release_name} ({moment})" if ledger.release_name else moment
+
+
 def schedule_modified(publication: Publication) -> datetime:
     """Return the Last-Modified of the schedule documents: the ledger's latest revision."""
     return publication.ledger.revised
@@ -157,7 +163,7 @@ def build_schedule(publication: Publication, base_url: str) -> Schedule:
             )
         )
     return Schedule(
-        version=f"{publication.ledger.revised.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}",
+        version=schedule_version(publication.ledger),
         title=info.name,
         acronym=info.id,
         start=info.first_day,

@@ -34,7 +34,9 @@ from .load import byte_position
 from .model import CANCELLED, Event, Session
 
 FORMAT = "feeds-ledger"
-VERSION = 1
+VERSION = 2
+# Version 1 had no release numbers or names; it is read as numbered 1, 2, ... and written back as VERSION.
+READABLE_VERSIONS = (1, VERSION)
 # Revisions kept in the ledger for the change log; older ones are dropped.
 MAX_REVISIONS = 500
 
@@ -148,11 +150,13 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Revision:
-    """One published revision and what it changed."""
+    """One release: a revision of what subscribers see, its number, optional name and what it changed."""
 
     at: datetime
     source_sha256: str
     changes: tuple[Change, ...]
+    number: int = 0
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,26 +171,15 @@ class Ledger:
     feeds: Mapping[str, FeedRecord] = field(default_factory=dict)
     revisions: tuple[Revision, ...] = ()
 
-    def entry_for(self, session_id: str) -> Entry | None:
-        """Return the entry whose current id is session_id."""
-        for entry in self.sessions.values():
-            if entry.id == session_id:
-                return entry
-        return None
+    @property
+    def release(self) -> int:
+        """Return the number of the newest release (0 before the first)."""
+        return self.revisions[-1].number if self.revisions else 0
 
-    def members(self, key: str) -> list[tuple[Entry, Stay]]:
-        """Return the entries a feed shows (live and tombstones), in time order."""
-        found = [
-            (entry, stay)
-            for entry in self.sessions.values()
-            if (stay := entry.feeds.get(key)) is not None and stay.dropped is None
-        ]
-        found.sort(key=lambda pair: (pair[0].content.start, pair[0].content.end, pair[0].uid))
-        return found
-
-    def served_feeds(self) -> list[str]:
-        """Return the keys of every feed that is published or still shows tombstones."""
-        return [key for key, record in self.feeds.items() if record.removed is None or self.members(key)]
+    @property
+    def release_name(self) -> str:
+        """Return the name given to the newest release, if any."""
+        return self.revisions[-1].name if self.revisions else ""
 
 
 def now_utc() -> datetime:
@@ -225,8 +218,9 @@ def advance(
     event: Event,
     now: datetime,
     tombstone_days: int,
+    name: str = "",
 ) -> tuple[Ledger, bool]:
-    """Return the ledger after publishing event at now, and whether anything changed."""
+    """Return the ledger after releasing event at now (optionally named), and whether anything changed."""
     now = now.astimezone(UTC).replace(microsecond=0)
     if ledger is None:
         ledger = Ledger(event=event.info.id, created=now, revised=now, source_sha256=event.source_sha256)
@@ -266,7 +260,9 @@ def advance(
     feeds = _feed_records(ledger, event, updated, now)
     if updated == dict(ledger.sessions) and feeds == dict(ledger.feeds):
         return ledger, False
-    revision = Revision(at=now, source_sha256=event.source_sha256, changes=tuple(changes))
+    revision = Revision(
+        at=now, source_sha256=event.source_sha256, changes=tuple(changes), number=ledger.release + 1, name=name
+    )
     return (
         Ledger(
             event=ledger.event,
@@ -281,11 +277,16 @@ def advance(
     )
 
 
-def preview(ledger: Ledger | None, event: Event) -> list[Change]:
-    """Return what publishing event would change, without writing anything."""
+def pending(ledger: Ledger | None, event: Event) -> tuple[bool, list[Change]]:
+    """Return whether releasing event would change any feed byte, and what attendees would see change."""
     moment = ledger.revised + timedelta(seconds=1) if ledger else now_utc()
     after, changed = advance(ledger, event, moment, tombstone_days=10**6)
-    return list(after.revisions[-1].changes) if changed else []
+    return changed, list(after.revisions[-1].changes) if changed else []
+
+
+def preview(ledger: Ledger | None, event: Event) -> list[Change]:
+    """Return what releasing event would change for attendees, without writing anything."""
+    return pending(ledger, event)[1]
 
 
 def _rename_feeds(entry: Entry, renames: Mapping[str, str]) -> Entry:
@@ -549,6 +550,8 @@ def dump_ledger(ledger: Ledger) -> bytes:
         },
         "revisions": [
             {
+                "number": r.number,
+                "name": r.name,
                 "at": _time(r.at),
                 "source_sha256": r.source_sha256,
                 "changes": [
@@ -585,10 +588,10 @@ def parse_ledger(data: bytes, name: str = "ledger") -> Ledger:
         raise LedgerError(f"{name}:{err.lineno}:{err.colno}: is not valid JSON: {err.msg}{hint}; {_RESTORE}") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise LedgerError(f'{name}:1:1: is not a feeds ledger (no "format": "{FORMAT}"); {_RESTORE}')
-    if raw.get("version") != VERSION:
+    if raw.get("version") not in READABLE_VERSIONS:
         raise LedgerError(
             f"{name}:{_key_position(data, 'version')}: is ledger version {raw.get('version')!r}; "
-            f"this feeds reads version {VERSION}; upgrade feeds or restore the ledger"
+            f"this feeds reads versions up to {VERSION}; upgrade feeds or restore the ledger"
         )
     try:
         sessions = {
@@ -628,6 +631,8 @@ def parse_ledger(data: bytes, name: str = "ledger") -> Ledger:
         }
         revisions = tuple(
             Revision(
+                number=int(r["number"]) if "number" in r else index + 1,
+                name=str(r.get("name", "")),
                 at=_required_time(r["at"]),
                 source_sha256=str(r["source_sha256"]),
                 changes=tuple(
@@ -637,7 +642,7 @@ def parse_ledger(data: bytes, name: str = "ledger") -> Ledger:
                     for c in r["changes"]
                 ),
             )
-            for r in raw["revisions"]
+            for index, r in enumerate(raw["revisions"])
         )
         return Ledger(
             event=str(raw["event"]),
@@ -687,7 +692,6 @@ class LedgerFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lock_path = path.with_name(path.name + ".lock")
-        self.source_path = path.with_name(path.name.removesuffix(".json") + ".source.yaml")
 
     def read(self, event_id: str) -> Ledger | None:
         """Return the ledger on disk, None when there is none yet."""
@@ -705,6 +709,16 @@ class LedgerFile:
                 "point FEEDS_LEDGER_FILE at this event's ledger (the file was left unchanged)"
             )
         return ledger
+
+    def read_any(self) -> Ledger | None:
+        """Return the ledger on disk whatever event it belongs to, None when there is none yet."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            raise LedgerError(f"{self.path}: cannot be read ({err.strerror}); {_RESTORE}") from None
+        return parse_ledger(data, str(self.path))
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
@@ -724,26 +738,6 @@ class LedgerFile:
     def write(self, ledger: Ledger) -> None:
         """Replace the ledger atomically. Hold the lock."""
         self._replace(self.path, dump_ledger(ledger))
-
-    def keep_source(self, data: bytes) -> None:
-        """Keep a copy of the event file the newest revision was published from. Hold the lock.
-
-        A process that starts while event.yaml is broken serves this copy, so a
-        restarted server or a new worker keeps serving the last good revision.
-        """
-        try:
-            if self.source_path.read_bytes() == data:
-                return
-        except OSError:
-            pass
-        self._replace(self.source_path, data)
-
-    def kept_source(self) -> bytes | None:
-        """Return the kept copy of the event file, None when there is none."""
-        try:
-            return self.source_path.read_bytes()
-        except OSError:
-            return None
 
     def _replace(self, target: Path, data: bytes) -> None:
         """Replace target atomically: temporary file, fsync, rename, fsync of the folder."""

@@ -1,9 +1,9 @@
-"""What the service publishes: one immutable publication per (event, ledger), and live reload.
+"""What a release publishes: one immutable publication per (event, ledger), rendered from shared parts.
 
-`build_publication` is pure: the same event and ledger give the same feeds, in
-every process. `Publisher` watches event.yaml and the ledger with a throttled
-stat, advances the ledger when the event changed, and swaps in the new
-publication atomically; a broken file keeps the last good one served.
+`Publication` is pure: the same event and ledger give the same feeds in every
+process. `sync_ledger` records an event's revision in the ledger; the release
+folder and the process that watches event.yaml are in release.py and
+publisher.py.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from functools import cached_property
@@ -24,7 +23,6 @@ from .catalog import CONFERENCE, Feed, feed_name, feed_path, list_feeds, split_k
 from .ics import CalendarHeader, render_calendar, render_event, render_header, render_timezone
 from .ledger import (
     Entry,
-    FileState,
     Ledger,
     LedgerError,
     LedgerFile,
@@ -33,13 +31,16 @@ from .ledger import (
     advance,
     now_utc,
 )
-from .load import DEFAULT_MAX_BYTES, EventFileError, IncrementalParser, load_event, parse_event, read_source
+from .load import DEFAULT_MAX_BYTES, load_event
 from .model import Event
 
 log = logging.getLogger("feeds")
 
 REMOVED_NOTE = "Removed from the schedule."
 LEFT_NOTE = "No longer part of this calendar. The session is still on the schedule: see its page below."
+AUTO = "auto"
+MANUAL = "manual"
+PUBLISH_MODES = (AUTO, MANUAL)
 PART_CACHE_SIZE = 50_000
 CUSTOM_CACHE_SIZE = 256
 # Google Calendar drops events from feeds past about 1 MB.
@@ -59,6 +60,10 @@ class Settings:
     settle_seconds: float = 0.3
     max_event_bytes: int = DEFAULT_MAX_BYTES
     clock: Callable[[], datetime] = now_utc
+    release_dir: Path | None = None  # None: beside the ledger (event.releases)
+    publish_mode: str = AUTO
+    hold_removals: float = 0.2
+    preview: bool = False  # serve event.yaml as a draft, writing nothing (feeds preview)
 
 
 def default_ledger_path(event_file: Path) -> Path:
@@ -147,6 +152,11 @@ def ledger_digest(ledger: Ledger, identities: dict[str, tuple[str, ...]] | None 
     return digest.hexdigest()
 
 
+def revision_name(ledger: Ledger, identities: dict[str, tuple[str, ...]] | None = None) -> str:
+    """Return a revision's name: its time and a hash of the ledger, the same on every replica."""
+    return f"{ledger.revised:%Y%m%dT%H%M%SZ}-{ledger_digest(ledger, identities)[:12]}"
+
+
 class Publication:
     """One revision of every feed: a pure function of (event, ledger, settings).
 
@@ -191,8 +201,7 @@ class Publication:
     @cached_property
     def revision(self) -> str:
         """Return the revision's name: its time and a hash of the ledger, the same on every replica."""
-        digest = ledger_digest(self.ledger, self._identities)
-        return f"{self.ledger.revised:%Y%m%dT%H%M%SZ}-{digest[:12]}"
+        return revision_name(self.ledger, self._identities)
 
     def signatures(self) -> dict[str, tuple[object, ...]]:
         """Return, per feed, everything its bytes depend on except the base URL (computed when first asked)."""
@@ -256,7 +265,7 @@ class Publication:
         page = base_url + ("/" if kind == CONFERENCE else f"/{kind}s/{ident}")
         header = self._header(record.title, record.description, page, record.color)
         data = self._assemble(header, self.members(key), base_url)
-        return FeedBody(data, _etag(data), record.modified)
+        return FeedBody(data, etag_of(data), record.modified)
 
     def custom_body(self, keys: tuple[str, ...], base_url: str) -> FeedBody:
         """Return the union of several feeds as one calendar (each session once, in time order).
@@ -285,7 +294,7 @@ class Publication:
         query = "&".join(f"{kind}={ident}" for kind, ident in (split_key(key) for key in keys))
         header = self._header(title, description, f"{base_url}/?{query}", "")
         data = self._assemble(header, members, base_url)
-        body = FeedBody(data, _etag(data), max(record.modified for record in records))
+        body = FeedBody(data, etag_of(data), max(record.modified for record in records))
         with self._lock:
             self._custom[cache_key] = body
             while len(self._custom) > CUSTOM_CACHE_SIZE:
@@ -334,7 +343,8 @@ class Publication:
         return notes
 
 
-def _etag(data: bytes) -> str:
+def etag_of(data: bytes) -> str:
+    """Return the strong ETag of exact bytes: a quoted prefix of their sha256."""
     return '"' + hashlib.sha256(data).hexdigest()[:40] + '"'
 
 
@@ -417,195 +427,12 @@ def sync_ledger(
     return updated, ""
 
 
-def keep_source(settings: Settings, data: bytes, event: Event, cache: LedgerCache | None = None) -> bool:
-    """Keep data, the event file, beside the ledger when the ledger's newest revision was published from it.
-
-    Return whether the kept copy now holds data. See LedgerFile.keep_source.
-    """
-    store = LedgerFile(settings.ledger_file)
-    with store.locked():
-        ledger = (cache or LedgerCache()).read(store, event.info.id)
-        if ledger is None or ledger.source_sha256 != event.source_sha256:
-            return False
-        store.keep_source(data)
-    return True
-
-
 def next_expiry(ledger: Ledger, tombstone_days: int) -> datetime | None:
     """Return when the next tombstone is due to be dropped, if any."""
     lefts = [
         stay.left for entry in ledger.sessions.values() for stay in entry.feeds.values() if stay.tombstone and stay.left
     ]
     return min(lefts) + timedelta(days=tombstone_days) if lefts else None
-
-
-@dataclass
-class Status:
-    """What /healthz reports about loading."""
-
-    errors: list[str] = field(default_factory=list)
-    error_since: datetime | None = None
-    warning: str = ""
-    loaded_at: datetime | None = None
-
-
-class Publisher:
-    """Serve the newest good publication; reload on change with a throttled stat."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.parts = PartCache()
-        self.ledgers = LedgerCache()
-        self.parser = IncrementalParser()  # a reload composes again only the parts of event.yaml that changed
-        self.status = Status()
-        self._current: Publication | None = None
-        self._event_state = FileState(False)
-        self._ledger_state = FileState(False)
-        self._last_check = float("-inf")
-        self._lock = threading.Lock()
-        self._expiry: datetime | None = None
-        self._pending: tuple[FileState, float] | None = None
-        self._kept = ""  # sha256 of the event file last kept beside the ledger
-        self._kept_note = ""  # set while serving that copy because event.yaml is broken
-        self.check(force=True)
-
-    @property
-    def current(self) -> Publication | None:
-        """Return the publication to serve, checking the files at most once per reload interval."""
-        if time.monotonic() - self._last_check >= self.settings.reload_seconds:
-            self.check()
-        return self._current
-
-    def check(self, force: bool = False) -> None:
-        """Reload when event.yaml or the ledger changed; keep the last good publication on any error."""
-        if not self._lock.acquire(blocking=force):
-            return
-        try:
-            self._last_check = time.monotonic()
-            event_state = FileState.of(self.settings.event_file)
-            ledger_state = FileState.of(self.settings.ledger_file)
-            due = self._expiry is not None and self.settings.clock() >= self._expiry
-            if not force and not due and event_state == self._event_state and ledger_state == self._ledger_state:
-                return
-            if not event_state.exists:
-                if self._current is None:
-                    self._serve_kept_source()
-                missing = f"{self.settings.event_file}: the file is missing"
-                if self._current is not None:
-                    missing += "; still serving the last good revision"
-                self._fail([missing] + ([self._kept_note] if self._kept_note else []))
-                return
-            if not force and not self._settled(event_state):
-                return  # still being written: look again on the next check
-            self._reload(event_state, ledger_state)
-        finally:
-            self._lock.release()
-
-    def _settled(self, state: FileState) -> bool:
-        """Return whether the event file has stopped changing (an editor may still be writing it).
-
-        A file last modified at least FEEDS_SETTLE_SECONDS ago is settled. A younger one, or
-        one dated in the future (a skewed clock), is settled once two checks that many seconds
-        apart see it unchanged.
-        """
-        settle = self.settings.settle_seconds
-        if time.time() - state.mtime_ns / 1e9 >= settle:
-            return True
-        now = time.monotonic()
-        if self._pending is None or self._pending[0] != state:
-            self._pending = (state, now)
-            return settle <= 0
-        return now - self._pending[1] >= settle
-
-    def _reload(self, event_state: FileState, ledger_state: FileState) -> None:
-        path = self.settings.event_file
-        try:
-            data = read_source(path, self.settings.max_event_bytes)
-            current = self._current
-            if current is not None and hashlib.sha256(data).hexdigest() == current.event.source_sha256:
-                event = current.event
-            else:
-                event = self.parser.parse(data, str(path))
-        except EventFileError as err:
-            self._event_state, self._ledger_state = event_state, ledger_state
-            if self._current is None:
-                self._serve_kept_source()
-            self._fail([str(p) for p in err.problems] + ([self._kept_note] if self._kept_note else []))
-            return
-
-        def unchanged() -> bool:
-            try:
-                return (
-                    hashlib.sha256(read_source(path, self.settings.max_event_bytes)).hexdigest() == event.source_sha256
-                )
-            except EventFileError:
-                return False
-
-        try:
-            ledger, warning = sync_ledger(event, self.settings, unchanged, self.ledgers)
-        except LedgerError as err:
-            self._fail([str(err)])
-            return
-        self._event_state = event_state
-        self._ledger_state = FileState.of(self.settings.ledger_file)
-        if not warning:
-            self._keep_source(data, event)
-        self._publish(event, ledger)
-        self._kept_note = ""
-        # A read-only ledger cannot record expiries; 'feeds publish' does it where it is writable.
-        self._expiry = None if warning else next_expiry(ledger, self.settings.tombstone_days)
-        self.status = Status(warning=warning, loaded_at=self.settings.clock())
-        if warning:
-            log.warning("%s", warning)
-
-    def _publish(self, event: Event, ledger: Ledger) -> None:
-        current = self._current
-        if current is None or current.ledger != ledger or current.event != event:
-            publication = Publication(event, ledger, self.settings, self.parts, previous=current)
-            if self.settings.base_url:
-                publication.render_all(self.settings.base_url)  # render before serving, not on a request
-            self._current = publication
-            log.info("publishing revision %s of %s", publication.revision, self.settings.event_file)
-
-    def _keep_source(self, data: bytes, event: Event) -> None:
-        if self._kept == event.source_sha256:
-            return
-        try:
-            if keep_source(self.settings, data, event, self.ledgers):
-                self._kept = event.source_sha256
-        except LedgerError as err:
-            log.warning("%s; a restarted server could not serve the last good revision while event.yaml is broken", err)
-
-    def _serve_kept_source(self) -> None:
-        """Publish the kept copy of the newest revision's event file, when it is one: at start, with a broken file."""
-        store = LedgerFile(self.settings.ledger_file)
-        data = store.kept_source()
-        if data is None:
-            return
-        try:
-            event = parse_event(data, str(store.source_path))
-            ledger = self.ledgers.read(store, event.info.id)
-        except (EventFileError, LedgerError):
-            return
-        if ledger is None or ledger.source_sha256 != event.source_sha256:
-            return  # not the newest revision's file: serving it could undo a published change
-        self._publish(event, ledger)
-        self._kept = event.source_sha256
-        self._kept_note = (
-            f"{self.settings.event_file}: serving the last good revision (kept in {store.source_path.name}) "
-            "until the problems above are fixed"
-        )
-
-    def _fail(self, errors: list[str]) -> None:
-        if errors != self.status.errors:
-            for line in errors:
-                log.error("%s", line)
-            if self._current is not None:
-                log.error("still serving revision %s", self._current.revision)
-        since = self.status.error_since if self.status.errors == errors else self.settings.clock()
-        self.status = Status(
-            errors=errors, error_since=since, warning=self.status.warning, loaded_at=self.status.loaded_at
-        )
 
 
 def load_publication(settings: Settings) -> tuple[Publication, str]:

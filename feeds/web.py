@@ -7,7 +7,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
 from . import qr as qr_codes
 from .catalog import CONFERENCE, KINDS, Feed, feed_key, feed_name, feed_path, split_key
-from .changes import changes_modified, render_changes
-from .frab import render_schedule_json, render_schedule_xml, schedule_modified
 from .ledger import Entry, describe_time
 from .links import (
     LABELS,
@@ -41,8 +39,11 @@ from .links import (
 )
 from .load import SLUG, suggest
 from .model import Event, Session, Speaker, Track
-from .publish import FeedBody, Publication, Publisher
+from .publish import FeedBody, Publication, etag_of
+from .publisher import Publisher
 from .qr import qr_svg
+from .release import DOCUMENTS
+from .review import describe
 
 bp = Blueprint("feeds", __name__)
 
@@ -168,17 +169,18 @@ def calendar_answer(body: FeedBody, current: bool, download: str = "", content_t
 
 
 def serve_feed(path: str) -> Response:
-    """Return the feed at a URL path, following aliases without redirecting."""
-    publication = published()
-    if isinstance(publication, Response):
-        return publication
-    key = publication.lookup(path)
-    if key is None:
+    """Return the feed at a URL path from the served release, following aliases without redirecting."""
+    found = publisher().feed(path, base_url())
+    if found is None:
+        publication = published()
+        if isinstance(publication, Response):
+            return publication
         return plain("No such feed. The list of feeds is at /.", 404)
+    key, body = found
     download = ""
     if key.startswith("session:") and request.args.get("download") == "1":
         download = key.partition(":")[2] + ".ics"
-    return calendar_response(publication.body(key, base_url()), download)
+    return calendar_response(body, download)
 
 
 @bp.after_app_request
@@ -377,11 +379,24 @@ def page(template: str, status: int = 200, policy: str = HTML_POLICY, **context:
     """Return an HTML page with the security headers."""
     publication = publisher().current
     event = context.pop("event", publication.event if publication else None)
-    html = render_template(template, event=event, labels=LABELS, manual=MANUAL_STEPS, **context)
+    version = schedule_version_line(publication) if publication is not None else ""
+    html = render_template(
+        template, event=event, labels=LABELS, manual=MANUAL_STEPS, schedule_version=version, **context
+    )
     response = Response(html, status=status, mimetype="text/html")
     response.headers.update(SECURITY_HEADERS)
     response.headers["Content-Security-Policy"] = policy
     return response
+
+
+def schedule_version_line(publication: Publication) -> str:
+    """Return the line pages show about the release: 'Schedule version: Day 2 update, Tue 18 Jul 08:10 PT'."""
+    ledger = publication.ledger
+    info = publication.event.info
+    moment = describe_time(ledger.revised.astimezone(info.zone), info.timezone_label)
+    return (
+        f"Schedule version: {ledger.release_name}, {moment}" if ledger.release_name else f"Schedule version: {moment}"
+    )
 
 
 def redirect_to(path: str) -> Response:
@@ -612,16 +627,28 @@ def links_preview() -> Response:
 
 @bp.route("/healthz", methods=["GET", "HEAD"], provide_automatic_options=False)
 def healthz() -> Response:
-    """Report what is served and the last load problem, as JSON."""
+    """Report the release served, and what the event file on disk is (broken, held, a draft), as JSON."""
     pub = publisher()
     publication = pub.current
+    release = pub.release
     status = pub.status
+    state = "unavailable" if publication is None else ("degraded" if status.errors else "ok")
     body: dict[str, object] = {
-        "status": "unavailable" if publication is None else ("degraded" if status.errors else "ok"),
+        "status": state,
         "last_error": status.errors or None,
         "error_since": status.error_since.isoformat() if status.error_since else None,
         "warning": status.warning or None,
+        "held": status.held or None,
+        "draft": status.draft or None,
+        "publish_mode": pub.settings.publish_mode,
     }
+    if release is not None:
+        body["release"] = {
+            "number": release.number,
+            "name": release.name or None,
+            "released_at": release.released_at.isoformat(),
+            "revision": release.revision,
+        }
     if publication is not None:
         event = publication.event
         body |= {
@@ -640,6 +667,24 @@ def healthz() -> Response:
     response.status_code = 200 if publication is not None else 503
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/preview", methods=["GET", "HEAD"], provide_automatic_options=False)
+def preview_page() -> Response:
+    """Show, under `feeds preview` only, what subscribers would see change if the draft were released."""
+    pub = publisher()
+    if not pub.settings.preview:
+        return not_found("There is no such page.")
+    publication = published()
+    if isinstance(publication, Response):
+        return publication
+    return page(
+        "draft.html",
+        changes=[describe(change).strip() for change in pub.draft_changes],
+        holds=pub.draft_holds,
+        problems=pub.status.errors,
+        source=str(pub.settings.event_file),
+    )
 
 
 @bp.app_errorhandler(HTTPException)
@@ -666,27 +711,14 @@ def unexpected_error(error: Exception) -> Response:
 # /qr/<feed path>.svg (QR codes of the webcal:// URLs); docs/formats.md describes them.
 
 
-XML_TYPE = "application/xml; charset=utf-8"
-JSON_TYPE = "application/json"
-ATOM_TYPE = "application/atom+xml; charset=utf-8"
 SVG_TYPE = "image/svg+xml"
 # An SVG opened directly is a document of this origin: allow it nothing beyond drawing itself.
 SVG_POLICY = "default-src 'none'; frame-ancestors 'none'"
 # Rendered documents kept per publication: one per (path, base URL); a Host header cannot grow it past this.
 DOCUMENT_CACHE_SIZE = 12
 
-DOCUMENTS: dict[str, tuple[Callable[[Publication, str], bytes], Callable[[Publication], datetime], str]] = {
-    "/schedule.xml": (render_schedule_xml, schedule_modified, XML_TYPE),
-    "/schedule.json": (render_schedule_json, schedule_modified, JSON_TYPE),
-    "/changes.atom": (render_changes, changes_modified, ATOM_TYPE),
-}
 _documents: WeakKeyDictionary[Publication, OrderedDict[tuple[str, str], FeedBody]] = WeakKeyDictionary()
 _documents_lock = threading.Lock()
-
-
-def strong_etag(data: bytes) -> str:
-    """Return a strong ETag over the exact bytes, like the feeds'."""
-    return '"' + hashlib.sha256(data).hexdigest()[:40] + '"'
 
 
 def document_body(publication: Publication, path: str, base: str) -> FeedBody:
@@ -699,7 +731,7 @@ def document_body(publication: Publication, path: str, base: str) -> FeedBody:
             cache.move_to_end((path, base))
             return found
     data = render(publication, base)
-    body = FeedBody(data, strong_etag(data), modified(publication))
+    body = FeedBody(data, etag_of(data), modified(publication))
     with _documents_lock:
         cache[(path, base)] = body
         while len(cache) > DOCUMENT_CACHE_SIZE:
@@ -713,7 +745,9 @@ def serve_document(path: str) -> Response:
     if isinstance(publication, Response):
         return publication
     content_type = DOCUMENTS[path][2]
-    return calendar_response(document_body(publication, path, base_url()), content_type=content_type)
+    base = base_url()
+    body = publisher().document(path, base) or document_body(publication, path, base)
+    return calendar_response(body, content_type=content_type)
 
 
 @bp.route("/schedule.xml", methods=["GET", "HEAD"], provide_automatic_options=False)
@@ -746,7 +780,7 @@ def serve_qr(path: str) -> Response:
     data = qr_svg(webcal(base_url() + feed.path))
     record = publication.ledger.feeds.get(key)
     modified = record.modified if record is not None else publication.ledger.revised
-    response = calendar_response(FeedBody(data, strong_etag(data), modified), content_type=SVG_TYPE)
+    response = calendar_response(FeedBody(data, etag_of(data), modified), content_type=SVG_TYPE)
     response.headers["Content-Security-Policy"] = SVG_POLICY
     return response
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from benchmarks.generate import render_event_yaml
 from feeds.load import EventFileError, IncrementalParser, parse_event
-from feeds.publish import Publisher, Settings, default_ledger_path
+from feeds.publish import Settings, default_ledger_path
+from feeds.publisher import Publisher
 
 from .conftest import REAL_EVENT, SMALL_EVENT, Clock
 from .test_load import BASE_BYTES, event_yaml

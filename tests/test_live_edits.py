@@ -80,4 +80,4 @@ def test_writer_killed_mid_write_leaves_a_ledger_that_loads(tmp_path: Path) -> N
     assert cli.main(["publish", str(tmp_path / "event.yaml")]) == 0
     assert parse_ledger(ledger.read_bytes()).sessions[THRIFT].sequence == sequences[-1] + 1
     left = sorted(p.name for p in tmp_path.iterdir())
-    assert left == ["event.ledger.json", "event.ledger.json.lock", "event.ledger.source.yaml", "event.yaml"]
+    assert left == ["event.ledger.json", "event.ledger.json.lock", "event.releases", "event.yaml"]

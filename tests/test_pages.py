@@ -16,7 +16,8 @@ from icalendar import Calendar
 
 from feeds.catalog import feed_path
 from feeds.links import feed_links, google_subscribe_url, subscribe_links
-from feeds.publish import Publication, Publisher
+from feeds.publish import Publication
+from feeds.publisher import Publisher
 from feeds.web import MAX_CUSTOM_IDS
 
 from .conftest import FIRST_PUBLISHED, REAL_EVENT, SMALL_EVENT, Clock

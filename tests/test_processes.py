@@ -109,13 +109,14 @@ def test_concurrent_edits_converge_on_identical_bytes_and_an_intact_ledger(
     assert b"SUMMARY:Thrift unification!!!!!\r\n" in bodies.pop()
 
 
-def test_restarted_server_and_respawned_workers_serve_the_last_good_revision_of_a_broken_file(
+def test_restarted_server_and_respawned_workers_serve_the_newest_release_of_a_broken_file(
     real_event: Path,
 ) -> None:
     first = Server(real_event, workers=2)
     try:
         paths = feed_paths(first)
         before = {path: first.get(path) for path in paths}
+        released = json.loads(first.get("/healthz")[2])["release"]
         real_event.write_text(real_event.read_text().replace("sessions:", "sessions: [", 1))
         time.sleep(0.5)  # past FEEDS_RELOAD_SECONDS and FEEDS_SETTLE_SECONDS: every worker sees the broken file
         # gunicorn replaces a worker killed outright; the new one starts on the broken file.
@@ -142,7 +143,8 @@ def test_restarted_server_and_respawned_workers_serve_the_last_good_revision_of_
                         ), path
                 health = json.loads(server.get("/healthz")[2])
                 assert health["status"] == "degraded"
-                assert "serving the last good revision (kept in event.ledger.source.yaml)" in health["last_error"][-1]
+                assert health["release"] == released
+                assert "sessions: [" in real_event.read_text() and health["last_error"]
         finally:
             second.stop()
     finally:

@@ -19,7 +19,8 @@ from feeds.cli import main
 from feeds.ics import CalendarHeader, render_header
 from feeds.ledger import LedgerFile, advance
 from feeds.load import load_event, parse_event
-from feeds.publish import LedgerCache, Publication, Publisher, Settings, default_ledger_path, sync_ledger
+from feeds.publish import LedgerCache, Publication, Settings, default_ledger_path, sync_ledger
+from feeds.publisher import Publisher
 
 from .conftest import ROOT, SMALL_EVENT, Clock
 

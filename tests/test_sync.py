@@ -191,13 +191,25 @@ def test_rename_with_alias_keeps_uid_and_old_url(organizer: Organizer, client: F
     assert all(str(e["STATUS"]) == "CONFIRMED" for uid, e in events.items() if uid != UID.format("dropped"))
 
 
-def test_rename_without_alias_tombstones_old_and_check_warns(
+def test_rename_without_alias_is_held_until_published_and_check_warns(
     organizer: Organizer, event_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    before = organizer.snapshot()
     organizer.edit("  - id: engines\n", "  - id: engine-room\n")
+    # Held: subscribers keep what they had, and /healthz says why and what to do.
+    assert organizer.snapshot() == before
+    (held,) = organizer.client.get("/healthz").get_json()["held"]
+    assert "session 'engine-room' looks like 'engines' renamed (same title)" in held
+    assert held.endswith("add the alias, or release it as it is with 'feeds publish'")
+    assert cli.main(["check", str(event_dir / "event.yaml")]) == 0
+    assert "add `aliases: [engines]`" in capsys.readouterr().out
+    # Released anyway: the old event is cancelled and the new one added.
+    assert cli.main(["publish", str(event_dir / "event.yaml")]) == 0
+    assert "Released release 2" in capsys.readouterr().out
     events = organizer.events("/conference.ics")
     assert str(events[UID.format("engines")]["STATUS"]) == "CANCELLED"
     assert str(events[UID.format("engine-room")]["STATUS"]) == "CONFIRMED"
+    assert organizer.client.get("/healthz").get_json()["held"] is None
     # The organizer previews the same mistake on the next edit: check says what line to add.
     organizer.edit("  - id: engine-room\n", "  - id: engine-hall\n")
     assert cli.main(["check", str(event_dir / "event.yaml")]) == 0
@@ -266,16 +278,20 @@ def test_ledger_of_another_event_is_refused(make_app: Callable[..., Flask], even
     text = ledger.read_text().replace('"event": "tiny-conf"', '"event": "other-conf"')
     ledger.write_text(text)
     client = make_app(event_dir / "event.yaml").test_client()
-    assert client.get("/conference.ics").status_code == 503
-    assert "belongs to event 'other-conf'" in client.get("/healthz").get_json()["last_error"][0]
+    # The release already made keeps being served; nothing is recorded in another event's ledger.
+    assert client.get("/conference.ics").status_code == 200
+    health = client.get("/healthz").get_json()
+    assert health["status"] == "degraded"
+    assert "belongs to event 'other-conf'" in health["last_error"][0]
+    assert ledger.read_text() == text
     assert ledger.read_text() == text
 
 
-def test_read_only_ledger_serves_committed_revisions_deterministically(
+def test_read_only_ledger_keeps_serving_the_newest_release(
     make_app: Callable[..., Flask], event_dir: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writable = make_app(event_dir / "event.yaml").test_client()
-    committed = writable.get("/conference.ics").data
+    committed = writable.get("/conference.ics")
     ledger_bytes = (event_dir / "event.ledger.json").read_bytes()
 
     def refuse(self: LedgerFile) -> None:
@@ -283,21 +299,18 @@ def test_read_only_ledger_serves_committed_revisions_deterministically(
 
     monkeypatch.setattr(LedgerFile, "locked", refuse)
     clock.advance(days=3)
-    read_only = make_app(event_dir / "event.yaml").test_client()
-    assert read_only.get("/conference.ics").data == committed
-    # An edit that was not recorded is served with SEQUENCE + 1 and the committed revision time,
-    # identically by every replica, and the ledger stays as committed.
+    # An edit saved where nothing can be recorded is not released: every replica serves the newest release.
     text = (event_dir / "event.yaml").read_text().replace("title: Opening", "title: Opening!")
     (event_dir / "event.yaml").write_text(text)
     replicas = [make_app(event_dir / "event.yaml").test_client() for _ in range(2)]
     clock.advance(hours=5)
-    bodies = [r.get("/conference.ics") for r in replicas]
-    assert bodies[0].data == bodies[1].data
-    assert bodies[0].headers["ETag"] == bodies[1].headers["ETag"]
-    event = {str(e["UID"]): e for e in Calendar.from_ical(bodies[0].data).walk("VEVENT")}[UID.format("opening")]
-    assert (str(event["SUMMARY"]), event["SEQUENCE"]) == ("Opening!", 1)
+    for replica in replicas:
+        response = replica.get("/conference.ics")
+        assert (response.data, response.headers["ETag"]) == (committed.data, committed.headers["ETag"])
     assert (event_dir / "event.ledger.json").read_bytes() == ledger_bytes
-    assert "feeds publish" in replicas[0].get("/healthz").get_json()["warning"]
+    warning = replicas[0].get("/healthz").get_json()["warning"]
+    assert "cannot be written here" in warning
+    assert "feeds publish" in warning
 
 
 def test_diff_previews_without_writing(
@@ -457,23 +470,28 @@ def test_a_file_dated_in_the_future_is_still_picked_up(make_app: Callable[..., F
     assert b"SUMMARY:Opening!\r\n" in second
 
 
-def test_a_kept_copy_that_is_not_the_newest_revision_is_never_served(
+def test_a_server_started_on_a_broken_file_serves_the_newest_release_never_an_older_one(
     make_app: Callable[..., Flask], event_dir: Path
 ) -> None:
     path = event_dir / "event.yaml"
-    make_app(path).test_client().get("/conference.ics")
-    kept = event_dir / "event.ledger.source.yaml"
-    assert kept.read_bytes() == path.read_bytes()
-    # A revision the kept copy does not hold (as if the copy were restored from an old backup) ...
-    kept.write_bytes(path.read_bytes().replace(b"title: Opening", b"title: Opening (old)"))
+    first = make_app(path).test_client()
+    first.get("/conference.ics")
+    path.write_bytes(path.read_bytes().replace(b"title: Opening", b"title: Opening (new)"))
+    newest = first.get("/conference.ics")
+    assert b"SUMMARY:Opening (new)" in newest.data
     path.write_bytes(b"sessions: [\n")
+    releases = event_dir / "event.releases"
+    # Even with the pointer gone (a copy of the folder without its link), the newest complete release is served.
+    (releases / "current").unlink()
     client = make_app(path).test_client()
-    # ... would undo a published change: nothing is served rather than that.
-    assert client.get("/conference.ics").status_code == 503
-    assert not any("kept in" in line for line in client.get("/healthz").get_json()["last_error"])
+    response = client.get("/conference.ics")
+    assert (response.status_code, response.data) == (200, newest.data)
+    health = client.get("/healthz").get_json()
+    assert health["release"]["number"] == 2
+    assert health["status"] == "degraded"
 
 
-def test_a_server_started_while_the_event_file_is_missing_serves_the_kept_revision(
+def test_a_server_started_while_the_event_file_is_missing_serves_the_newest_release(
     make_app: Callable[..., Flask], event_dir: Path
 ) -> None:
     path = event_dir / "event.yaml"
@@ -483,6 +501,5 @@ def test_a_server_started_while_the_event_file_is_missing_serves_the_kept_revisi
     after = client.get("/conference.ics")
     assert (after.status_code, after.data, after.headers["ETag"]) == (200, before.data, before.headers["ETag"])
     assert client.get("/healthz").get_json()["last_error"] == [
-        f"{path}: the file is missing; still serving the last good revision",
-        f"{path}: serving the last good revision (kept in event.ledger.source.yaml) until the problems above are fixed",
+        f"{path}: the file is missing; still serving release 1 of 2024-01-10 12:00 UTC",
     ]

@@ -1,0 +1,509 @@
+"""Releases on disk: each one rendered once into a folder of plain files, and a pointer to the newest.
+
+A release folder holds every feed and schedule document at its URL path (the
+layout `feeds export` writes), the state it was rendered from (event and
+ledger, for pages and custom feeds) and a manifest written last. The folder
+`current` is a symbolic link to the newest release, replaced atomically: a
+reader (a worker, nginx) sees either the old release or the new one, whole.
+
+    event.releases/
+      current -> r/000042
+      r/000042/conference.ics, tracks/ID.ics, ..., schedule.xml, .feeds/manifest.json
+      verdict.json     what the watcher concluded about the event file now on disk
+
+Only the holder of the ledger lock writes a release; a killed writer leaves a
+hidden partial folder that the next writer removes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import pickle
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from .changes import changes_modified, render_changes
+from .frab import render_schedule_json, render_schedule_xml, schedule_modified
+from .ledger import Ledger, LedgerError, LedgerReadOnlyError
+from .model import Event
+from .publish import FeedBody, Publication, etag_of, revision_name
+
+log = logging.getLogger("feeds")
+
+FORMAT = "feeds-release"
+VERSION = 1
+META = ".feeds"
+MANIFEST = "manifest.json"
+STATE = "state.pickle"
+TREES = "r"
+POINTER = "current"
+VERDICT = "verdict.json"
+# Releases kept on disk besides the newest: a worker or nginx still reading one finishes with it.
+KEEP_RELEASES = 8
+RELEASE_NAME = re.compile(r"r/(\d{6,})")
+MAX_NAME_LENGTH = 80
+
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+XML_TYPE = "application/xml; charset=utf-8"
+JSON_TYPE = "application/json"
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+
+# The schedule documents a release holds besides the feeds: path -> (render, Last-Modified, Content-Type).
+DOCUMENTS: dict[str, tuple[Callable[[Publication, str], bytes], Callable[[Publication], datetime], str]] = {
+    "/schedule.xml": (render_schedule_xml, schedule_modified, XML_TYPE),
+    "/schedule.json": (render_schedule_json, schedule_modified, JSON_TYPE),
+    "/changes.atom": (render_changes, changes_modified, ATOM_TYPE),
+}
+
+
+def default_release_dir(ledger_file: Path) -> Path:
+    """Return the release folder beside the ledger: event.ledger.json -> event.releases."""
+    stem = ledger_file.name.removesuffix(".json").removesuffix(".ledger")
+    return ledger_file.with_name(f"{stem}.releases")
+
+
+def file_for(url_path: str, content_type: str = "text/html") -> str:
+    """Return the file, relative to a release or export folder, that holds the answer for a URL path."""
+    if url_path.endswith("/"):
+        return url_path.lstrip("/") + "index.html"
+    name = url_path.rsplit("/", 1)[-1]
+    if "." in name:
+        return url_path.lstrip("/")
+    return url_path.lstrip("/") + _extension(content_type)
+
+
+def _extension(content_type: str) -> str:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return {
+        "text/html": ".html",
+        "text/calendar": ".ics",
+        "application/json": ".json",
+        "application/xml": ".xml",
+        "text/xml": ".xml",
+        "application/atom+xml": ".atom",
+        "text/plain": ".txt",
+        "text/css": ".css",
+        "image/svg+xml": ".svg",
+        "image/png": ".png",
+    }.get(media, ".bin")
+
+
+def check_name(name: str) -> str:
+    """Return a release name cleaned of outer space, or raise ValueError saying what is wrong."""
+    cleaned = " ".join(name.split())
+    if len(cleaned) > MAX_NAME_LENGTH:
+        raise ValueError(f"a release name has at most {MAX_NAME_LENGTH} characters, got {len(cleaned)}")
+    if any(not character.isprintable() for character in cleaned):
+        raise ValueError("a release name must be plain text (no control characters)")
+    return cleaned
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasedFile:
+    """One URL of a release: its file, type and validators."""
+
+    file: str
+    content_type: str
+    etag: str
+    modified: datetime
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the watcher concluded about one state of the event file (shared by every worker)."""
+
+    state: tuple[int, ...]
+    release: int
+    problems: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()
+    draft: tuple[str, ...] = ()
+    warning: str = ""
+
+    def to_json(self) -> bytes:
+        """Return the verdict as JSON bytes."""
+        data = {
+            "state": list(self.state),
+            "release": self.release,
+            "problems": list(self.problems),
+            "held": list(self.held),
+            "draft": list(self.draft),
+            "warning": self.warning,
+        }
+        return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Verdict:
+        """Return the verdict in data; raise ValueError when it is not one."""
+        raw = json.loads(data)
+        return cls(
+            state=tuple(int(part) for part in raw["state"]),
+            release=int(raw["release"]),
+            problems=tuple(str(line) for line in raw["problems"]),
+            held=tuple(str(line) for line in raw["held"]),
+            draft=tuple(str(line) for line in raw["draft"]),
+            warning=str(raw.get("warning", "")),
+        )
+
+
+@dataclass
+class Release:
+    """One release as a reader sees it: its manifest, with feed bodies read from disk when first asked."""
+
+    folder: Path
+    number: int
+    name: str
+    released_at: datetime
+    revision: str
+    base_url: str
+    source_sha256: str
+    files: Mapping[str, ReleasedFile]
+    _bodies: dict[str, FeedBody] = field(default_factory=dict, repr=False)
+    _state: tuple[Event, Ledger] | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def body(self, path: str) -> FeedBody | None:
+        """Return the bytes and validators released at a URL path, None when the release has no such file."""
+        found = self._bodies.get(path)
+        if found is not None:
+            return found
+        item = self.files.get(path)
+        if item is None:
+            return None
+        try:
+            data = (self.folder / item.file).read_bytes()
+        except OSError as err:
+            log.error("release %s: %s cannot be read (%s)", self.number, item.file, err.strerror)  # noqa: TRY400
+            return None
+        if etag_of(data) != item.etag:
+            log.error(
+                "release %s: %s does not hold the bytes its manifest names; not serving it", self.number, item.file
+            )
+            return None
+        found = FeedBody(data, item.etag, item.modified)
+        with self._lock:
+            self._bodies[path] = found
+        return found
+
+    def state(self) -> tuple[Event, Ledger]:
+        """Return the event and ledger the release was rendered from (read once, when first needed)."""
+        with self._lock:
+            if self._state is None:
+                with (self.folder / META / STATE).open("rb") as handle:
+                    event, ledger = pickle.load(handle)  # written by release_tree below, never by a client
+                self._state = (event, ledger)
+            return self._state
+
+    def describe(self) -> str:
+        """Return the release as an organizer reads it: 'release 42 "Day 2 update" of 2023-07-18 15:10 UTC'."""
+        named = f' "{self.name}"' if self.name else ""
+        return f"release {self.number}{named} of {self.released_at:%Y-%m-%d %H:%M} UTC"
+
+
+def _time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def release_files(publication: Publication, base_url: str) -> dict[str, tuple[FeedBody, str]]:
+    """Return every URL a release serves as a file: feeds (aliases too) and schedule documents, with types."""
+    found: dict[str, tuple[FeedBody, str]] = {}
+    if not base_url:
+        return found  # links inside feeds are absolute: without a base URL, servers render for each request's host
+    bodies = publication.render_all(base_url)
+    for path, key in publication.paths.items():
+        found[path] = (bodies[key], CALENDAR_TYPE)
+    for path, (render, modified, content_type) in DOCUMENTS.items():
+        data = render(publication, base_url)
+        found[path] = (FeedBody(data, etag_of(data), modified(publication)), content_type)
+    return found
+
+
+class ReleaseStore:
+    """The release folder: writing a release (hold the ledger lock), finding the newest, cleaning up."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.trees = folder / TREES
+        self.pointer = folder / POINTER
+        self.verdict_path = folder / VERDICT
+
+    def tree(self, number: int) -> Path:
+        """Return the folder of release number."""
+        return self.trees / f"{number:06d}"
+
+    def current_number(self) -> int:
+        """Return the number of the release `current` points at, 0 when there is none."""
+        try:
+            target = os.readlink(self.pointer)
+        except OSError:
+            return 0
+        found = RELEASE_NAME.fullmatch(target)
+        return int(found[1]) if found else 0
+
+    def load(self, number: int) -> Release | None:
+        """Return release number as its manifest describes it, None when it is missing or incomplete."""
+        folder = self.tree(number)
+        try:
+            raw = json.loads((folder / META / MANIFEST).read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(raw, dict) or raw.get("format") != FORMAT or raw.get("version") != VERSION:
+            return None
+        try:
+            files = {
+                path: ReleasedFile(item[0], item[1], item[2], _parse_time(item[3]), int(item[4]))
+                for path, item in raw["files"].items()
+            }
+            return Release(
+                folder=folder,
+                number=int(raw["number"]),
+                name=str(raw["name"]),
+                released_at=_parse_time(raw["released_at"]),
+                revision=str(raw["revision"]),
+                base_url=str(raw["base_url"]),
+                source_sha256=str(raw["source_sha256"]),
+                files=files,
+            )
+        except (KeyError, TypeError, ValueError, IndexError):
+            log.error("%s: the manifest is damaged; not serving this release", folder / META / MANIFEST)  # noqa: TRY400
+            return None
+
+    def newest(self) -> Release | None:
+        """Return the release `current` points at, or failing that the newest complete one."""
+        number = self.current_number()
+        found = self.load(number) if number else None
+        if found is not None:
+            return found
+        for candidate in sorted(self._numbers(), reverse=True):
+            found = self.load(candidate)
+            if found is not None:
+                return found
+        return None
+
+    def _numbers(self) -> list[int]:
+        try:
+            names = os.listdir(self.trees)
+        except OSError:
+            return []
+        return [int(name) for name in names if name.isdigit()]
+
+    def write_tree(self, publication: Publication, base_url: str, previous: Release | None) -> Release:
+        """Write the folder of publication's release (numbered by its ledger), not yet pointed at. Hold the lock.
+
+        Files whose bytes did not change since previous are hard links to its
+        files. A folder already written for the same revision is kept as it is.
+        """
+        ledger = publication.ledger
+        number = ledger.release
+        name = ledger.release_name
+        target = self.tree(number)
+        existing = self.load(number)
+        if existing is not None and existing.revision == publication.revision and existing.base_url == base_url:
+            return existing
+        files = release_files(publication, base_url)
+        try:
+            self.trees.mkdir(parents=True, exist_ok=True)
+            self._clear_partials()
+            staging = Path(tempfile.mkdtemp(prefix=f".{number:06d}.partial-", dir=self.trees))
+        except OSError as err:
+            raise _write_error(self.folder, err) from None
+        try:
+            manifest: dict[str, list[Any]] = {}
+            for path, (body, content_type) in sorted(files.items()):
+                relative = file_for(path, content_type)
+                destination = staging / relative
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                if not _link_unchanged(previous, path, body, destination):
+                    _write_file(destination, body.data, body.last_modified)
+                manifest[path] = [relative, content_type, body.etag, _time(body.last_modified), len(body.data)]
+            meta = staging / META
+            meta.mkdir()
+            with (meta / STATE).open("wb") as handle:
+                pickle.dump((publication.event, ledger), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            document = {
+                "format": FORMAT,
+                "version": VERSION,
+                "number": number,
+                "name": name,
+                "released_at": _time(ledger.revised),
+                "revision": publication.revision,
+                "base_url": base_url,
+                "source_sha256": ledger.source_sha256,
+                "files": manifest,
+            }
+            _write_file(meta / MANIFEST, (json.dumps(document, ensure_ascii=False) + "\n").encode(), ledger.revised)
+            _fsync_tree(staging)
+            if target.exists():
+                shutil.rmtree(target)  # an earlier attempt at this number that was never pointed at
+            os.replace(staging, target)
+            _fsync_folder(self.trees)
+        except OSError as err:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise _write_error(self.folder, err) from None
+        written = self.load(number)
+        if written is None:
+            raise LedgerError(f"{target}: the release was written but cannot be read back")
+        return written
+
+    def point(self, number: int) -> None:
+        """Point `current` at release number, atomically (a new link renamed over the old one). Hold the lock."""
+        if self.current_number() == number:
+            return
+        temporary = self.folder / f".{POINTER}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        try:
+            os.symlink(f"{TREES}/{number:06d}", temporary)
+            os.replace(temporary, self.pointer)
+            _fsync_folder(self.folder)
+        except OSError as err:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise _write_error(self.folder, err) from None
+        self._clean(number)
+
+    def repair(self, ledger: Ledger | None) -> None:
+        """Point `current` at the release the ledger names when the link is missing (a copy without it). Hold the lock.
+
+        Only a folder whose revision is the ledger's newest is pointed at: a
+        folder written by a writer killed before it recorded the ledger is not.
+        """
+        if self.current_number() or ledger is None:
+            return
+        found = self.load(ledger.release)
+        if found is not None and found.revision == revision_name(ledger):
+            self.point(found.number)
+            log.info("%s was missing; pointed it at %s", self.pointer, found.describe())
+
+    def _clear_partials(self) -> None:
+        """Remove what killed writers left: partial folders and temporary links (only the lock holder writes)."""
+        for leftover in self.trees.glob(".*.partial-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        for leftover in self.folder.glob(f".{POINTER}.*.tmp"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+    def _clean(self, newest: int) -> None:
+        """Remove releases older than the KEEP_RELEASES before newest."""
+        for number in self._numbers():
+            if number < newest - KEEP_RELEASES:
+                shutil.rmtree(self.tree(number), ignore_errors=True)
+
+    def read_verdict(self) -> Verdict | None:
+        """Return the watcher's verdict on the event file, None when there is none (or it cannot be read)."""
+        try:
+            return Verdict.from_json(self.verdict_path.read_bytes())
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def write_verdict(self, verdict: Verdict) -> None:
+        """Replace the verdict atomically."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{VERDICT}.", suffix=".tmp", dir=self.folder)
+            with os.fdopen(handle, "wb") as out:
+                out.write(verdict.to_json())
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, self.verdict_path)
+        except OSError as err:
+            log.warning("%s: cannot record the verdict on the event file (%s)", self.verdict_path, err.strerror)
+
+
+def _link_unchanged(previous: Release | None, path: str, body: FeedBody, destination: Path) -> bool:
+    """Hard-link the previous release's file when it holds the same bytes and time; return whether it did."""
+    if previous is None:
+        return False
+    item = previous.files.get(path)
+    if item is None or item.etag != body.etag or item.modified != body.last_modified:
+        return False
+    try:
+        os.link(previous.folder / item.file, destination)
+    except OSError:
+        return False
+    return True
+
+
+def _write_file(path: Path, data: bytes, modified: datetime) -> None:
+    with path.open("wb") as out:
+        out.write(data)
+    path.chmod(0o644)
+    stamp = modified.timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def _fsync_tree(root: Path) -> None:
+    """Flush every file and folder of a freshly written tree to disk."""
+    for folder, _, names in os.walk(root):
+        for name in names:
+            handle = os.open(os.path.join(folder, name), os.O_RDONLY)
+            try:
+                os.fsync(handle)
+            finally:
+                os.close(handle)
+        _fsync_folder(Path(folder))
+
+
+def _fsync_folder(folder: Path) -> None:
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _write_error(folder: Path, err: OSError) -> LedgerError:
+    if err.errno in (13, 30, 1):  # EACCES, EROFS, EPERM
+        return LedgerReadOnlyError(f"{folder}: releases cannot be written here ({err.strerror})")
+    return LedgerError(f"{folder}: the release cannot be written ({err.strerror}); the previous release stays served")
+
+
+class WatchLock:
+    """One watcher per machine: the process that holds this lock reads event.yaml; the others only follow releases.
+
+    The lock is held for the life of the process (its file stays open); when
+    the process dies the kernel frees it and another worker takes it on its
+    next check. Every Publisher of one process shares the one lock.
+    """
+
+    MINE = "mine"
+    THEIRS = "theirs"
+    NONE = "none"  # the release folder cannot be made or locked here (a read-only deployment)
+
+    _held: ClassVar[dict[str, tuple[int, int]]] = {}  # lock path -> (pid, file descriptor)
+    _guard = threading.Lock()
+
+    @classmethod
+    def take(cls, folder: Path) -> str:
+        """Return MINE when this process holds the watch lock of folder (taking it if free), THEIRS or NONE."""
+        path = str(folder / "watch.lock")
+        with cls._guard:
+            held = cls._held.get(path)
+            if held is not None and held[0] == os.getpid():
+                return cls.MINE
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except OSError:
+                return cls.NONE
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(handle)
+                return cls.THEIRS
+            cls._held[path] = (os.getpid(), handle)
+            return cls.MINE
