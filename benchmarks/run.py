@@ -45,7 +45,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.generate import render_event_yaml  # noqa: E402
 from feeds import ics, ledger, load, publish  # noqa: E402
-from feeds.publish import Publication, Publisher, Settings, default_ledger_path, sync_ledger  # noqa: E402
+from feeds.publish import Publication, Settings, default_ledger_path, sync_ledger  # noqa: E402
+from feeds.publisher import Publisher  # noqa: E402
 from tests import servers  # noqa: E402
 
 BASE = "https://feeds.example.org"

@@ -122,10 +122,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     event = load_event(settings.event_file, settings.max_event_bytes)
-    ledger = _read_ledger(settings, event)
-    _, changes = pending(ledger, event)
     released = release_event(settings, event, name)
-    release = released.release
+    release, changes = released.release, released.changes
+    assert release is not None  # only a review holds a release, and none is asked for here
     if not released.changed:
         note = f' (the name "{name}" was not used: it names a release with changes)' if name else ""
         print(f"Nothing to release: {release.describe()} already says what {settings.event_file} says{note}.")

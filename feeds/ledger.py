@@ -39,6 +39,8 @@ VERSION = 2
 READABLE_VERSIONS = (1, VERSION)
 # Revisions kept in the ledger for the change log; older ones are dropped.
 MAX_REVISIONS = 500
+# Lines in the ledger's log before the next release rewrites the snapshot instead.
+COMPACT_AFTER = 100
 
 
 class LedgerError(Exception):
@@ -347,6 +349,8 @@ def _revise(entry: Entry, content: Content, wanted: frozenset[str], now: datetim
     fingerprint = content.fingerprint()
     restored = entry.removed is not None
     if fingerprint == entry.fingerprint and not left and not restored:
+        if feeds == entry.feeds and list(feeds) == sorted(feeds):
+            return entry  # the very same entry: comparing and saving the ledger skip it cheaply
         return replace(entry, feeds=dict(sorted(feeds.items())))
     old = entry.content
     changes.extend(_describe_changes(entry.uid, old, content, restored))
@@ -514,8 +518,49 @@ def _content(data: Mapping[str, Any]) -> Content:
     )
 
 
+def entry_to_json(entry: Entry) -> dict[str, Any]:
+    """Return a session's ledger entry as JSON data."""
+    return {
+        "number": entry.number,
+        "sequence": entry.sequence,
+        "fingerprint": entry.fingerprint,
+        "created": _time(entry.created),
+        "modified": _time(entry.modified),
+        "moved_from": entry.moved_from.strftime("%Y-%m-%dT%H:%M") if entry.moved_from else None,
+        "removed": _time(entry.removed),
+        "feeds": {key: {"left": _time(s.left), "dropped": _time(s.dropped)} for key, s in entry.feeds.items()},
+        "content": content_to_json(entry.content),
+    }
+
+
+def record_to_json(record: FeedRecord) -> dict[str, Any]:
+    """Return a feed record as JSON data."""
+    return {
+        "title": record.title,
+        "description": record.description,
+        "color": record.color,
+        "fingerprint": record.fingerprint,
+        "modified": _time(record.modified),
+        "removed": _time(record.removed),
+    }
+
+
+def revision_to_json(revision: Revision) -> dict[str, Any]:
+    """Return a revision (a release) as JSON data."""
+    return {
+        "number": revision.number,
+        "name": revision.name,
+        "at": _time(revision.at),
+        "source_sha256": revision.source_sha256,
+        "changes": [
+            {"kind": c.kind, "uid": c.uid, "session": c.session, "title": c.title, "old": c.old, "new": c.new}
+            for c in revision.changes
+        ],
+    }
+
+
 def dump_ledger(ledger: Ledger) -> bytes:
-    """Return the ledger as stable, diff-friendly JSON bytes."""
+    """Return the whole ledger as stable, diff-friendly JSON bytes (the snapshot file)."""
     data = {
         "format": FORMAT,
         "version": VERSION,
@@ -523,46 +568,88 @@ def dump_ledger(ledger: Ledger) -> bytes:
         "created": _time(ledger.created),
         "revised": _time(ledger.revised),
         "source_sha256": ledger.source_sha256,
-        "sessions": {
-            uid: {
-                "number": e.number,
-                "sequence": e.sequence,
-                "fingerprint": e.fingerprint,
-                "created": _time(e.created),
-                "modified": _time(e.modified),
-                "moved_from": e.moved_from.strftime("%Y-%m-%dT%H:%M") if e.moved_from else None,
-                "removed": _time(e.removed),
-                "feeds": {key: {"left": _time(s.left), "dropped": _time(s.dropped)} for key, s in e.feeds.items()},
-                "content": content_to_json(e.content),
-            }
-            for uid, e in ledger.sessions.items()
-        },
-        "feeds": {
-            key: {
-                "title": f.title,
-                "description": f.description,
-                "color": f.color,
-                "fingerprint": f.fingerprint,
-                "modified": _time(f.modified),
-                "removed": _time(f.removed),
-            }
-            for key, f in ledger.feeds.items()
-        },
-        "revisions": [
-            {
-                "number": r.number,
-                "name": r.name,
-                "at": _time(r.at),
-                "source_sha256": r.source_sha256,
-                "changes": [
-                    {"kind": c.kind, "uid": c.uid, "session": c.session, "title": c.title, "old": c.old, "new": c.new}
-                    for c in r.changes
-                ],
-            }
-            for r in ledger.revisions
-        ],
+        "sessions": {uid: entry_to_json(e) for uid, e in ledger.sessions.items()},
+        "feeds": {key: record_to_json(f) for key, f in ledger.feeds.items()},
+        "revisions": [revision_to_json(r) for r in ledger.revisions],
     }
     return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+def dump_step(before: Ledger, after: Ledger) -> bytes:
+    """Return one line of the ledger log: what after changed since before (changed entries and records only)."""
+    data = {
+        "release": after.release,
+        "revised": _time(after.revised),
+        "source_sha256": after.source_sha256,
+        "sessions": {uid: entry_to_json(e) for uid, e in after.sessions.items() if before.sessions.get(uid) != e},
+        "feeds": {key: record_to_json(f) for key, f in after.feeds.items() if before.feeds.get(key) != f},
+        "revision": revision_to_json(after.revisions[-1]),
+    }
+    return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def _entry(uid: str, e: Mapping[str, Any]) -> Entry:
+    return Entry(
+        uid=uid,
+        number=int(e["number"]),
+        content=_content(e["content"]),
+        fingerprint=str(e["fingerprint"]),
+        sequence=int(e["sequence"]),
+        created=_required_time(e["created"]),
+        modified=_required_time(e["modified"]),
+        feeds={
+            key: Stay(left=_parse_time(s["left"]), dropped=_parse_time(s["dropped"])) for key, s in e["feeds"].items()
+        },
+        moved_from=(
+            datetime.strptime(e["moved_from"], "%Y-%m-%dT%H:%M").replace(tzinfo=ZoneInfo(e["content"]["timezone"]))
+            if e["moved_from"]
+            else None
+        ),
+        removed=_parse_time(e["removed"]),
+    )
+
+
+def _record(f: Mapping[str, Any]) -> FeedRecord:
+    return FeedRecord(
+        title=str(f["title"]),
+        description=str(f["description"]),
+        color=str(f["color"]),
+        fingerprint=str(f["fingerprint"]),
+        modified=_required_time(f["modified"]),
+        removed=_parse_time(f["removed"]),
+    )
+
+
+def _revision(r: Mapping[str, Any], index: int) -> Revision:
+    return Revision(
+        number=int(r["number"]) if "number" in r else index + 1,
+        name=str(r.get("name", "")),
+        at=_required_time(r["at"]),
+        source_sha256=str(r["source_sha256"]),
+        changes=tuple(
+            Change(str(c["kind"]), str(c["uid"]), str(c["session"]), str(c["title"]), str(c["old"]), str(c["new"]))
+            for c in r["changes"]
+        ),
+    )
+
+
+def apply_step(ledger: Ledger, data: Mapping[str, Any]) -> Ledger:
+    """Return the ledger after one line of the log (see dump_step)."""
+    sessions = dict(ledger.sessions)
+    for uid, e in data["sessions"].items():
+        sessions[uid] = _entry(uid, e)
+    feeds = dict(ledger.feeds)
+    for key, f in data["feeds"].items():
+        feeds[key] = _record(f)
+    revision = _revision(data["revision"], len(ledger.revisions))
+    return replace(
+        ledger,
+        revised=_required_time(data["revised"]),
+        source_sha256=str(data["source_sha256"]),
+        sessions=dict(sorted(sessions.items(), key=lambda item: item[1].number)),
+        feeds=dict(sorted(feeds.items())),
+        revisions=(*ledger.revisions, revision)[-MAX_REVISIONS:],
+    )
 
 
 def _position(data: bytes, offset: int) -> str:
@@ -594,64 +681,14 @@ def parse_ledger(data: bytes, name: str = "ledger") -> Ledger:
             f"this feeds reads versions up to {VERSION}; upgrade feeds or restore the ledger"
         )
     try:
-        sessions = {
-            uid: Entry(
-                uid=uid,
-                number=int(e["number"]),
-                content=_content(e["content"]),
-                fingerprint=str(e["fingerprint"]),
-                sequence=int(e["sequence"]),
-                created=_required_time(e["created"]),
-                modified=_required_time(e["modified"]),
-                feeds={
-                    key: Stay(left=_parse_time(s["left"]), dropped=_parse_time(s["dropped"]))
-                    for key, s in e["feeds"].items()
-                },
-                moved_from=(
-                    datetime.strptime(e["moved_from"], "%Y-%m-%dT%H:%M").replace(
-                        tzinfo=ZoneInfo(e["content"]["timezone"])
-                    )
-                    if e["moved_from"]
-                    else None
-                ),
-                removed=_parse_time(e["removed"]),
-            )
-            for uid, e in raw["sessions"].items()
-        }
-        feeds = {
-            key: FeedRecord(
-                title=str(f["title"]),
-                description=str(f["description"]),
-                color=str(f["color"]),
-                fingerprint=str(f["fingerprint"]),
-                modified=_required_time(f["modified"]),
-                removed=_parse_time(f["removed"]),
-            )
-            for key, f in raw["feeds"].items()
-        }
-        revisions = tuple(
-            Revision(
-                number=int(r["number"]) if "number" in r else index + 1,
-                name=str(r.get("name", "")),
-                at=_required_time(r["at"]),
-                source_sha256=str(r["source_sha256"]),
-                changes=tuple(
-                    Change(
-                        str(c["kind"]), str(c["uid"]), str(c["session"]), str(c["title"]), str(c["old"]), str(c["new"])
-                    )
-                    for c in r["changes"]
-                ),
-            )
-            for index, r in enumerate(raw["revisions"])
-        )
         return Ledger(
             event=str(raw["event"]),
             created=_required_time(raw["created"]),
             revised=_required_time(raw["revised"]),
             source_sha256=str(raw["source_sha256"]),
-            sessions=sessions,
-            feeds=feeds,
-            revisions=revisions,
+            sessions={uid: _entry(uid, e) for uid, e in raw["sessions"].items()},
+            feeds={key: _record(f) for key, f in raw["feeds"].items()},
+            revisions=tuple(_revision(r, index) for index, r in enumerate(raw["revisions"])),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         what = f"missing field {err}" if isinstance(err, KeyError) else str(err)
@@ -687,21 +724,27 @@ class FileState:
 
 
 class LedgerFile:
-    """The ledger on disk: atomic replacement under an exclusive lock."""
+    """The ledger on disk: a snapshot and an append-only log of the releases since, written under an exclusive lock.
+
+    `event.ledger.json` is a whole ledger; `event.ledger.log` has one line per
+    release recorded after it (only the entries and feed records that release
+    changed). A release appends one line, in time proportional to what
+    changed; every COMPACT_AFTER lines the snapshot is rewritten and the log
+    emptied. A line cut off by a killed writer is not yet part of the ledger:
+    readers pass over it and the next writer removes it.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lock_path = path.with_name(path.name + ".lock")
+        self.log_path = path.with_name(path.name.removesuffix(".json") + ".log")
 
     def read(self, event_id: str) -> Ledger | None:
         """Return the ledger on disk, None when there is none yet."""
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
+        found = self._read()
+        if found is None:
             return None
-        except OSError as err:
-            raise LedgerError(f"{self.path}: cannot be read ({err.strerror}); {_RESTORE}") from None
-        ledger = parse_ledger(data, str(self.path))
+        ledger, data = found
         if ledger.event != event_id:
             raise LedgerError(
                 f"{self.path}:{_key_position(data, 'event')}: belongs to event '{ledger.event}', "
@@ -712,13 +755,84 @@ class LedgerFile:
 
     def read_any(self) -> Ledger | None:
         """Return the ledger on disk whatever event it belongs to, None when there is none yet."""
+        found = self._read()
+        return found[0] if found is not None else None
+
+    def _read(self) -> tuple[Ledger, bytes] | None:
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as err:
             raise LedgerError(f"{self.path}: cannot be read ({err.strerror}); {_RESTORE}") from None
-        return parse_ledger(data, str(self.path))
+        ledger = parse_ledger(data, str(self.path))
+        for number, step in enumerate(self._steps()[0], start=1):
+            if step["release"] <= ledger.release:
+                continue  # a line the snapshot already holds (written before a compaction finished)
+            try:
+                ledger = apply_step(ledger, step)
+            except (KeyError, TypeError, ValueError, AttributeError) as err:
+                what = f"missing field {err}" if isinstance(err, KeyError) else str(err)
+                raise LedgerError(f"{self.log_path}:{number}:1: is damaged ({what}); {_RESTORE}") from None
+        return ledger, data
+
+    def _snapshot_is_current(self) -> bool:
+        """Return whether the snapshot on disk is of this VERSION (an older one is written anew, not appended to)."""
+        try:
+            with self.path.open("rb") as handle:
+                head = handle.read(200)
+        except OSError:
+            return False
+        found = re.search(rb'"version":\s*(\d+)', head)
+        return found is not None and int(found[1]) == VERSION
+
+    def _steps(self) -> tuple[list[dict[str, Any]], int]:
+        """Return the complete lines of the log, parsed, and the length in bytes that they take."""
+        try:
+            data = self.log_path.read_bytes()
+        except FileNotFoundError:
+            return [], 0
+        except OSError as err:
+            raise LedgerError(f"{self.log_path}: cannot be read ({err.strerror}); {_RESTORE}") from None
+        complete = data.rfind(b"\n") + 1  # a last line without its newline was cut off by a killed writer
+        steps = []
+        for number, line in enumerate(data[:complete].splitlines(), start=1):
+            try:
+                step = json.loads(line)
+            except (ValueError, UnicodeDecodeError) as err:
+                raise LedgerError(f"{self.log_path}:{number}:1: is damaged ({err}); {_RESTORE}") from None
+            if not isinstance(step, dict) or not isinstance(step.get("release"), int):
+                raise LedgerError(f"{self.log_path}:{number}:1: is damaged (not a release line); {_RESTORE}")
+            steps.append(step)
+        return steps, complete
+
+    def write(self, ledger: Ledger, base: Ledger | None = None) -> None:
+        """Record ledger. Hold the lock. With base (the ledger on disk), append only what changed since it."""
+        steps, complete = self._steps()
+        on_disk = base is not None and base.release == ledger.release - 1 and self._snapshot_is_current()
+        if not on_disk or len(steps) >= COMPACT_AFTER or base is None:
+            self._replace(self.path, dump_ledger(ledger))
+            if steps or complete or self.log_path.exists():
+                self._replace(self.log_path, b"")
+            return
+        line = dump_step(base, ledger)
+        try:
+            handle = os.open(self.log_path, os.O_WRONLY | os.O_CREAT, 0o644)
+        except OSError as err:
+            if err.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+                raise LedgerReadOnlyError(f"{self.log_path}: cannot be written here ({err.strerror})") from None
+            raise LedgerError(f"{self.log_path}: cannot be written ({err.strerror})") from None
+        try:
+            os.ftruncate(handle, complete)  # drop a line a killed writer left half written
+            os.lseek(handle, complete, os.SEEK_SET)
+            view = memoryview(line)
+            while view:
+                view = view[os.write(handle, view) :]
+            os.fsync(handle)
+        except OSError as err:
+            raise LedgerError(f"{self.log_path}: cannot be written ({err.strerror}); the ledger was kept") from None
+        finally:
+            os.close(handle)
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
@@ -734,10 +848,6 @@ class LedgerFile:
             yield
         finally:
             os.close(handle)
-
-    def write(self, ledger: Ledger) -> None:
-        """Replace the ledger atomically. Hold the lock."""
-        self._replace(self.path, dump_ledger(ledger))
 
     def _replace(self, target: Path, data: bytes) -> None:
         """Replace target atomically: temporary file, fsync, rename, fsync of the folder."""

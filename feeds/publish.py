@@ -358,9 +358,10 @@ def fallback_time(ledger: Ledger | None, event: Event) -> datetime:
 class LedgerCache:
     """The ledger this process last read or wrote, to skip parsing the file again while it is unchanged.
 
-    The file is recognized by its stat (device, inode, size, modification and
-    change times): the ledger is always replaced by a rename, so any write by
-    any process gives it a new identity.
+    The files are recognized by their stat (device, inode, size, modification
+    and change times): the snapshot is always replaced by a rename and the log
+    only grows or is replaced, so any write by any process gives them a new
+    identity.
     """
 
     def __init__(self) -> None:
@@ -368,27 +369,32 @@ class LedgerCache:
         self._ledger: Ledger | None = None
 
     @staticmethod
-    def _stat(path: Path) -> tuple[int, ...] | None:
+    def _stat(store: LedgerFile) -> tuple[int, ...] | None:
         try:
-            info = path.stat()
+            info = store.path.stat()
         except OSError:
             return None
-        return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+        try:
+            log = store.log_path.stat()
+            appended: tuple[int, ...] = (log.st_ino, log.st_size, log.st_mtime_ns, log.st_ctime_ns)
+        except OSError:
+            appended = ()
+        return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, *appended)
 
     def read(self, store: LedgerFile, event_id: str) -> Ledger | None:
         """Return the ledger on disk, parsing the file only when it changed since the last read or write."""
-        before = self._stat(store.path)
+        before = self._stat(store)
         cached = self._ledger
         if before is not None and before == self._identity and cached is not None and cached.event == event_id:
             return cached
         ledger = store.read(event_id)
-        if ledger is not None and before is not None and self._stat(store.path) == before:
+        if ledger is not None and before is not None and self._stat(store) == before:
             self._identity, self._ledger = before, ledger
         return ledger
 
     def remember(self, store: LedgerFile, ledger: Ledger) -> None:
         """Note the ledger just written to the file (call with the write lock held)."""
-        self._identity, self._ledger = self._stat(store.path), ledger
+        self._identity, self._ledger = self._stat(store), ledger
 
 
 def sync_ledger(
@@ -415,7 +421,7 @@ def sync_ledger(
             if changed:
                 if not source_check():
                     raise LedgerError("the event file changed while its revision was being recorded; retrying")
-                store.write(updated)
+                store.write(updated, ledger)
                 cache.remember(store, updated)
     except LedgerReadOnlyError as err:
         moment = fallback_time(ledger, event)

@@ -19,6 +19,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,7 +37,7 @@ from .publish import (
     sync_ledger,
 )
 from .release import Release, ReleaseStore, Verdict, WatchLock, default_release_dir
-from .review import describe, find_holds, plural
+from .review import Hold, describe, find_holds, plural
 
 log = logging.getLogger("feeds")
 
@@ -65,9 +66,11 @@ def release_folder(settings: Settings) -> ReleaseStore:
 class Released:
     """What releasing an event did."""
 
-    release: Release
+    release: Release | None  # None when held (and nothing was released before)
     publication: Publication | None  # None when nothing had to be rendered
     changed: bool
+    changes: tuple[Change, ...] = ()
+    held: tuple[Hold, ...] = ()
 
 
 def release_event(
@@ -77,13 +80,15 @@ def release_event(
     previous: Publication | None = None,
     parts: PartCache | None = None,
     cache: LedgerCache | None = None,
+    review: Callable[[Ledger | None, list[Change]], list[Hold]] | None = None,
 ) -> Released:
     """Record event as the next release (when anything changed), render it once, and point every server at it.
 
     The order keeps every crash safe: the release folder first (not yet served),
     then the ledger, then the pointer. A writer killed before the ledger leaves
     an unserved folder that the next writer replaces; one killed after it
-    leaves a complete folder that the next check points at.
+    leaves a complete folder that the next check points at. With review, a
+    release it finds holds for is not made (the holds are returned instead).
     """
     store = release_folder(settings)
     ledger_file = LedgerFile(settings.ledger_file)
@@ -91,7 +96,11 @@ def release_event(
     with ledger_file.locked():
         ledger = cache.read(ledger_file, event.info.id)
         updated, changed = advance(ledger, event, settings.clock(), settings.tombstone_days, name)
+        changes = tuple(updated.revisions[-1].changes) if changed else ()
         newest = store.newest()
+        held = tuple(review(ledger, list(changes))) if review is not None and changes else ()
+        if held:
+            return Released(newest, None, False, changes, held)
         if (
             not changed
             and newest is not None
@@ -99,14 +108,14 @@ def release_event(
             and newest.base_url == settings.base_url
         ):
             store.point(newest.number)
-            return Released(newest, None, False)
+            return Released(newest, None, False, changes)
         publication = Publication(event, updated, settings, parts, previous=previous)
         release = store.write_tree(publication, settings.base_url, newest)
         if changed:
-            ledger_file.write(updated)
+            ledger_file.write(updated, ledger)
             cache.remember(ledger_file, updated)
         store.point(release.number)
-    return Released(release, publication, changed)
+    return Released(release, publication, changed, changes)
 
 
 class Publisher:
@@ -328,25 +337,23 @@ class Publisher:
         """Release a valid draft, or hold it, or keep it as a draft (manual mode)."""
         store = LedgerFile(self.settings.ledger_file)
         ledger = self.ledgers.read(store, event.info.id)
-        changed, changes = pending(ledger, event)
-        served = self.release
-        in_step = served is not None and ledger is not None and served.number == ledger.release
-        in_step = in_step and served is not None and served.base_url == self.settings.base_url
-        if not changed and in_step and not due:
-            self._judge(state, [])
-            return
-        if changed and self.settings.publish_mode == MANUAL:
-            self._judge(state, [], draft=self._draft_lines(changes))
-            self._release_expiries(due)
-            return
-        holds = find_holds(event, ledger, changes, self.settings.hold_removals) if changes else []
-        if holds:
-            for hold in holds:
+        if self.settings.publish_mode == MANUAL:
+            changed, changes = pending(ledger, event)
+            if changed:
+                self._judge(state, [], draft=self._draft_lines(changes))
+                self._release_expiries(due)
+                return
+
+        def review(before: Ledger | None, changes: list[Change]) -> list[Hold]:
+            return find_holds(event, before, changes, self.settings.hold_removals)
+
+        held = self._release(event, review)
+        if held:
+            for hold in held:
                 log.warning("held, not released: %s", hold)
-            self._judge(state, [], held=[str(hold) for hold in holds])
+            self._judge(state, [], held=[str(hold) for hold in held])
             self._release_expiries(due)
             return
-        self._release(event)
         self._looked = (state, self.release.number if self.release is not None else 0)
         self._judge(state, [])
 
@@ -356,16 +363,22 @@ class Publisher:
             event, _ = self.release.state()
             self._release(event)
 
-    def _release(self, event: Event) -> None:
+    def _release(
+        self, event: Event, review: Callable[[Ledger | None, list[Change]], list[Hold]] | None = None
+    ) -> tuple[Hold, ...]:
+        """Release event unless review holds it; return the holds."""
         previous = self._working or self._publication_of(self.release)
-        released = release_event(self.settings, event, "", previous, self.parts, self.ledgers)
+        released = release_event(self.settings, event, "", previous, self.parts, self.ledgers, review)
+        if released.held:
+            return released.held
         if released.publication is not None:
             self._working = released.publication
         self._follow()
-        if released.changed:
+        if released.changed and released.release is not None:
             log.info("released %s", released.release.describe())
         ledger = self._working.ledger if self._working is not None else self._served_ledger()
         self._expiry = next_expiry(ledger, self.settings.tombstone_days) if ledger is not None else None
+        return ()
 
     def _served_ledger(self) -> Ledger | None:
         return self.release.state()[1] if self.release is not None else None

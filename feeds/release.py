@@ -53,6 +53,8 @@ VERDICT = "verdict.json"
 KEEP_RELEASES = 8
 RELEASE_NAME = re.compile(r"r/(\d{6,})")
 MAX_NAME_LENGTH = 80
+# Up to this many sessions a release holds the schedule documents as files too.
+MAX_DOCUMENT_SESSIONS = 1000
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 XML_TYPE = "application/xml; charset=utf-8"
@@ -219,17 +221,18 @@ def _parse_time(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
-def release_files(publication: Publication, base_url: str) -> dict[str, tuple[FeedBody, str]]:
-    """Return every URL a release serves as a file: feeds (aliases too) and schedule documents, with types."""
+def release_files(publication: Publication, base_url: str, documents: bool = True) -> dict[str, tuple[FeedBody, str]]:
+    """Return every URL a release serves as a file: feeds (aliases too) and, unless told not to, the documents."""
     found: dict[str, tuple[FeedBody, str]] = {}
     if not base_url:
         return found  # links inside feeds are absolute: without a base URL, servers render for each request's host
     bodies = publication.render_all(base_url)
     for path, key in publication.paths.items():
         found[path] = (bodies[key], CALENDAR_TYPE)
-    for path, (render, modified, content_type) in DOCUMENTS.items():
-        data = render(publication, base_url)
-        found[path] = (FeedBody(data, etag_of(data), modified(publication)), content_type)
+    if documents:
+        for path, (render, modified, content_type) in DOCUMENTS.items():
+            data = render(publication, base_url)
+            found[path] = (FeedBody(data, etag_of(data), modified(publication)), content_type)
     return found
 
 
@@ -241,6 +244,7 @@ class ReleaseStore:
         self.trees = folder / TREES
         self.pointer = folder / POINTER
         self.verdict_path = folder / VERDICT
+        self._loaded: tuple[tuple[int, ...], Release] | None = None  # the manifest read last: releases never change
 
     def tree(self, number: int) -> Path:
         """Return the folder of release number."""
@@ -258,18 +262,27 @@ class ReleaseStore:
     def load(self, number: int) -> Release | None:
         """Return release number as its manifest describes it, None when it is missing or incomplete."""
         folder = self.tree(number)
+        manifest = folder / META / MANIFEST
         try:
-            raw = json.loads((folder / META / MANIFEST).read_bytes())
+            info = manifest.stat()
+        except OSError:
+            return None
+        identity = (number, info.st_ino, info.st_mtime_ns, info.st_size)
+        cached = self._loaded
+        if cached is not None and cached[0] == identity:
+            return cached[1]
+        try:
+            raw = json.loads(manifest.read_bytes())
         except (OSError, ValueError):
             return None
         if not isinstance(raw, dict) or raw.get("format") != FORMAT or raw.get("version") != VERSION:
             return None
         try:
             files = {
-                path: ReleasedFile(item[0], item[1], item[2], _parse_time(item[3]), int(item[4]))
+                path: ReleasedFile(item[0], item[1], item[2], datetime.fromtimestamp(int(item[3]), UTC), int(item[4]))
                 for path, item in raw["files"].items()
             }
-            return Release(
+            found = Release(
                 folder=folder,
                 number=int(raw["number"]),
                 name=str(raw["name"]),
@@ -282,6 +295,8 @@ class ReleaseStore:
         except (KeyError, TypeError, ValueError, IndexError):
             log.error("%s: the manifest is damaged; not serving this release", folder / META / MANIFEST)  # noqa: TRY400
             return None
+        self._loaded = (identity, found)
+        return found
 
     def newest(self) -> Release | None:
         """Return the release `current` points at, or failing that the newest complete one."""
@@ -315,7 +330,9 @@ class ReleaseStore:
         existing = self.load(number)
         if existing is not None and existing.revision == publication.revision and existing.base_url == base_url:
             return existing
-        files = release_files(publication, base_url)
+        # The schedule documents are rendered whole (not from parts): for a large event a server renders
+        # them when first asked instead, so that a release stays quick.
+        files = release_files(publication, base_url, len(publication.event.sessions) <= MAX_DOCUMENT_SESSIONS)
         try:
             self.trees.mkdir(parents=True, exist_ok=True)
             self._clear_partials()
@@ -324,13 +341,21 @@ class ReleaseStore:
             raise _write_error(self.folder, err) from None
         try:
             manifest: dict[str, list[Any]] = {}
+            written: list[Path] = []
             for path, (body, content_type) in sorted(files.items()):
                 relative = file_for(path, content_type)
                 destination = staging / relative
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 if not _link_unchanged(previous, path, body, destination):
                     _write_file(destination, body.data, body.last_modified)
-                manifest[path] = [relative, content_type, body.etag, _time(body.last_modified), len(body.data)]
+                    written.append(destination)
+                manifest[path] = [
+                    relative,
+                    content_type,
+                    body.etag,
+                    int(body.last_modified.timestamp()),
+                    len(body.data),
+                ]
             meta = staging / META
             meta.mkdir()
             with (meta / STATE).open("wb") as handle:
@@ -347,7 +372,7 @@ class ReleaseStore:
                 "files": manifest,
             }
             _write_file(meta / MANIFEST, (json.dumps(document, ensure_ascii=False) + "\n").encode(), ledger.revised)
-            _fsync_tree(staging)
+            _fsync_written(staging, [*written, meta / STATE, meta / MANIFEST])
             if target.exists():
                 shutil.rmtree(target)  # an earlier attempt at this number that was never pointed at
             os.replace(staging, target)
@@ -355,10 +380,10 @@ class ReleaseStore:
         except OSError as err:
             shutil.rmtree(staging, ignore_errors=True)
             raise _write_error(self.folder, err) from None
-        written = self.load(number)
-        if written is None:
+        release = self.load(number)
+        if release is None:
             raise LedgerError(f"{target}: the release was written but cannot be read back")
-        return written
+        return release
 
     def point(self, number: int) -> None:
         """Point `current` at release number, atomically (a new link renamed over the old one). Hold the lock."""
@@ -446,15 +471,15 @@ def _write_file(path: Path, data: bytes, modified: datetime) -> None:
     os.utime(path, (stamp, stamp))
 
 
-def _fsync_tree(root: Path) -> None:
-    """Flush every file and folder of a freshly written tree to disk."""
-    for folder, _, names in os.walk(root):
-        for name in names:
-            handle = os.open(os.path.join(folder, name), os.O_RDONLY)
-            try:
-                os.fsync(handle)
-            finally:
-                os.close(handle)
+def _fsync_written(root: Path, files: list[Path]) -> None:
+    """Flush the files written (links to earlier files are already on disk) and every folder of the tree."""
+    for path in files:
+        handle = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+    for folder, _, _ in os.walk(root):
         _fsync_folder(Path(folder))
 
 

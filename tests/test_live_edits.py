@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from feeds import cli
-from feeds.ledger import parse_ledger
+from feeds.ledger import LedgerFile
 
 from . import live_edits
 from .conftest import ROOT
@@ -45,7 +45,7 @@ text = (folder / "event.yaml").read_text()
 events = [parse_event(text.replace(sys.argv[2], sys.argv[2] + suffix).encode()) for suffix in (" (A)", " (B)")]
 moments = iter(range(10**9))
 settings = Settings(folder / "event.yaml", folder / "event.ledger.json", clock=lambda: FIRST + timedelta(seconds=next(moments)))
-FIRST = __import__("feeds.ledger").ledger.parse_ledger(settings.ledger_file.read_bytes()).revised + timedelta(seconds=1)
+FIRST = __import__("feeds.ledger").ledger.LedgerFile(settings.ledger_file).read_any().revised + timedelta(seconds=1)
 print("ready", flush=True)
 for round_number in range(10**9):
     sync_ledger(events[round_number % 2], settings)  # each round records a revision: a real ledger write
@@ -56,8 +56,10 @@ def test_writer_killed_mid_write_leaves_a_ledger_that_loads(tmp_path: Path) -> N
     (tmp_path / "event.yaml").write_bytes((ROOT / "event.yaml").read_bytes())
     ledger = tmp_path / "event.ledger.json"
     ledger.write_bytes((ROOT / "event.ledger.json").read_bytes())
-    sessions = parse_ledger(ledger.read_bytes()).sessions.keys()
-    sequences = [parse_ledger(ledger.read_bytes()).sessions[THRIFT].sequence]
+    first = LedgerFile(ledger).read_any()
+    assert first is not None
+    sessions = first.sessions.keys()
+    sequences = [first.sessions[THRIFT].sequence]
     for round_number in range(8):
         writer = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(tmp_path), live_edits.MARK],
@@ -71,13 +73,15 @@ def test_writer_killed_mid_write_leaves_a_ledger_that_loads(tmp_path: Path) -> N
         writer.send_signal(signal.SIGKILL)
         writer.wait()
         writer.stdout.close()
-        loaded = parse_ledger(ledger.read_bytes())  # whatever instant the kill hit, the ledger loads
+        loaded = LedgerFile(ledger).read_any()  # whatever instant the kill hit, the ledger loads
+        assert loaded is not None
         assert loaded.event == "systems-scale-summer-2023"
         assert loaded.sessions.keys() == sessions
         sequences.append(loaded.sessions[THRIFT].sequence)
     assert sequences == sorted(sequences) and sequences[-1] > sequences[0] + 8, sequences
     # The next writer takes the lock the killed ones held, and clears the temporary files they left.
     assert cli.main(["publish", str(tmp_path / "event.yaml")]) == 0
-    assert parse_ledger(ledger.read_bytes()).sessions[THRIFT].sequence == sequences[-1] + 1
+    final = LedgerFile(ledger).read_any()
+    assert final is not None and final.sessions[THRIFT].sequence == sequences[-1] + 1
     left = sorted(p.name for p in tmp_path.iterdir())
-    assert left == ["event.ledger.json", "event.ledger.json.lock", "event.releases", "event.yaml"]
+    assert left == ["event.ledger.json", "event.ledger.json.lock", "event.ledger.log", "event.releases", "event.yaml"]

@@ -243,13 +243,19 @@ def test_broken_edit_keeps_last_good_feeds_and_recovers(organizer: Organizer, cl
 def test_ledger_records_every_revision(organizer: Organizer, event_dir: Path) -> None:
     organizer.edit("title: Opening", "title: Opening!")
     organizer.client.get("/conference.ics")  # the first request after a save publishes it
-    data = json.loads((event_dir / "event.ledger.json").read_text())
-    assert data["format"] == "feeds-ledger"
-    entry = data["sessions"][UID.format("opening")]
-    assert entry["sequence"] == 1
-    assert entry["content"]["title"] == "Opening!"
-    assert [c["kind"] for c in data["revisions"][-1]["changes"]] == ["retitled"]
-    assert not list(event_dir.glob(".event.ledger.json.*.tmp"))
+    snapshot = json.loads((event_dir / "event.ledger.json").read_text())
+    assert (snapshot["format"], snapshot["version"]) == ("feeds-ledger", 2)
+    # The release is one appended line holding only what it changed.
+    (line,) = (event_dir / "event.ledger.log").read_text().splitlines()
+    step = json.loads(line)
+    assert step["release"] == 2
+    assert list(step["sessions"]) == [UID.format("opening")]
+    assert [c["kind"] for c in step["revision"]["changes"]] == ["retitled"]
+    ledger = LedgerFile(event_dir / "event.ledger.json").read("tiny-conf")
+    assert ledger is not None
+    entry = ledger.sessions[UID.format("opening")]
+    assert (entry.sequence, entry.content.title) == (1, "Opening!")
+    assert not list(event_dir.glob(".event.ledger.*.tmp"))
 
 
 def test_corrupt_ledger_is_reported_and_never_overwritten(make_app: Callable[..., Flask], event_dir: Path) -> None:
