@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
+# Releases are rendered for the public base URL; locally that is gunicorn's own address.
 serve: $(STAMP)
-	$(BIN)/gunicorn --config python:feeds.gunicorn_conf wsgi:app
+	FEEDS_BASE_URL="$${FEEDS_BASE_URL:-http://127.0.0.1:$${PORT:-8000}}" $(BIN)/gunicorn --config python:feeds.gunicorn_conf wsgi:app
 
 check: $(STAMP)
 	$(BIN)/feeds check event.yaml

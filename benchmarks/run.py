@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.generate import render_event_yaml  # noqa: E402
-from feeds import ics, ledger, load, publish  # noqa: E402
+from feeds import ics, ledger, load, publish, publisher, release  # noqa: E402
 from feeds.publish import Publication, Settings, default_ledger_path, sync_ledger  # noqa: E402
 from feeds.publisher import Publisher  # noqa: E402
 from tests import servers  # noqa: E402
@@ -125,19 +125,21 @@ class Phases:
     """Wall time spent in the main steps of loading, patched in for one measurement."""
 
     STEPS = (
-        ("read event.yaml", publish, "read_source"),
+        ("read event.yaml", publisher, "read_source"),
         (
             "parse and check event.yaml (PyYAML composer + checks; changed parts only on reload)",
             load.IncrementalParser,
             "parse",
         ),
-        ("read and parse the ledger JSON", ledger.LedgerFile, "read"),
-        ("compare the event with the ledger (advance)", publish, "advance"),
-        ("write the ledger (JSON, fsync, rename)", ledger.LedgerFile, "write"),
-        ("build the publication, rendering included", publish.Publication, "__init__"),
-        ("render every feed for the first time", publish.Publication, "render_all"),
-        ("  assemble a feed (all feeds together)", publish.Publication, "_render"),
-        ("    serialize a VEVENT with icalendar", publish, "render_event"),
+        ("read and parse the ledger (snapshot and log)", ledger.LedgerFile, "read"),
+        ("compare the event with the ledger (advance)", publisher, "advance"),
+        ("record the ledger (append a line, or the snapshot)", ledger.LedgerFile, "write"),
+        ("build the publication", publish.Publication, "__init__"),
+        ("write the release folder (links, new files, state, manifest)", release.ReleaseStore, "write_tree"),
+        ("  render every feed (changed ones only on reload)", publish.Publication, "render_all"),
+        ("    assemble a feed (all feeds together)", publish.Publication, "_render"),
+        ("      serialize a VEVENT with icalendar", publish, "render_event"),
+        ("  save the state for pages and custom feeds (pickle)", release.pickle, "dump"),
     )
 
     def __init__(self) -> None:
@@ -178,12 +180,19 @@ def edit_one_session(event_file: Path, number: int) -> None:
 
 
 def measure_reload(folder: Path) -> tuple[float, float, dict[str, float], dict[str, float]]:
-    """Return (full build seconds, one-session reload seconds, full build phases, reload phases)."""
+    """Return (full build seconds, one-session release seconds, full build phases, release phases).
+
+    A full build starts from nothing (no ledger, no release folder); a release is what the watcher
+    does after a one-session edit.
+    """
     settings = settings_for(folder)
     builds = []
     build_phases = Phases()
     for run in range(2):
         clear_caches()
+        for made in (settings.ledger_file, settings.ledger_file.with_suffix(".log")):
+            made.unlink(missing_ok=True)
+        shutil.rmtree(release.default_release_dir(settings.ledger_file), ignore_errors=True)
         phases = build_phases if run == 1 else Phases()
         with phases.patched():
             start = time.perf_counter()
@@ -421,6 +430,90 @@ def measure_http(folder: Path, seconds: float, sessions: int) -> Http:
     )
 
 
+@dataclass(frozen=True)
+class Releases:
+    """What one edit of the festival costs a 5-worker server, and what a new worker needs to start."""
+
+    everywhere_seconds: float
+    workers_cpu: float
+    watcher_cpu: float
+    first_answer_seconds: float
+    first_answer_in_process: float
+    rss_mb: float
+    workers: int
+
+
+def cpu_of(pid: int) -> float:
+    """Return the CPU seconds a process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def release_numbers(base: str, asks: int) -> set[int]:
+    """Return the release numbers /healthz reported over several requests (each on a new connection)."""
+    return {json.loads(fetch(base + "/healthz")[2])["release"]["number"] for _ in range(asks)}
+
+
+FIRST_ANSWER = """
+import sys, time
+started = time.perf_counter()
+from feeds import create_app
+client = create_app().test_client()
+response = client.get(sys.argv[1])
+assert response.status_code == 200, response.status_code
+print(time.perf_counter() - started)
+"""
+
+
+def measure_releases(folder: Path, sessions: int) -> Releases:
+    """Edit one session under a 5-worker gunicorn: time until every worker serves it, and the CPU it cost them all."""
+    env = {
+        "FEEDS_EVENT_FILE": str(folder / "event.yaml"),
+        "FEEDS_BASE_URL": BASE,
+        "FEEDS_MAX_EVENT_BYTES": str(50 * 1024 * 1024),
+        "FEEDS_RELOAD_SECONDS": "0.05",
+        "FEEDS_SETTLE_SECONDS": "0",
+        "WEB_CONCURRENCY": "5",
+    }
+    server = Gunicorn("wsgi:app", env, "/healthz")
+    try:
+        workers = server.workers()
+        before = release_numbers(server.base, 20)
+        assert len(before) == 1, before
+        cpu = {pid: cpu_of(pid) for pid in workers}
+        started = time.perf_counter()
+        edit_one_session(folder / "event.yaml", sessions // 3)
+        deadline = started + 120
+        while release_numbers(server.base, 3 * len(workers)) != {max(before) + 1}:
+            assert time.perf_counter() < deadline, "the release did not reach every worker"
+            time.sleep(0.01)
+        everywhere = time.perf_counter() - started
+        server.wait_idle()
+        spent = {pid: cpu_of(pid) - cpu[pid] for pid in workers}
+        # A new worker while this server runs: it finds the release and serves it (the watch is taken).
+        command = [sys.executable, "-c", FIRST_ANSWER, SPEAKER_FEED]
+        spawned = time.perf_counter()
+        done = subprocess.run(command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, check=True)
+        first_answer = time.perf_counter() - spawned
+        in_process = float(done.stdout.strip().splitlines()[-1])
+        for path in list(json.loads((folder / "event.releases/current/.feeds/manifest.json").read_text())["files"])[
+            :3000
+        ]:
+            fetch(server.base + path)
+        rss = server.peak_rss_mb()
+    finally:
+        server.stop()
+    return Releases(
+        everywhere_seconds=everywhere,
+        workers_cpu=sum(spent.values()),
+        watcher_cpu=max(spent.values()),
+        first_answer_seconds=first_answer,
+        first_answer_in_process=in_process,
+        rss_mb=rss,
+        workers=len(workers),
+    )
+
+
 # -- the report ----------------------------------------------------------------------------
 
 
@@ -476,6 +569,8 @@ def main() -> int:
         ours, baseline, feed_count = measure_render(folder)
         print("full build and reload ...", file=sys.stderr, flush=True)
         build, reload, build_phases, reload_phases = measure_reload(folder)
+        print("a release under 5 workers ...", file=sys.stderr, flush=True)
+        releases = measure_releases(folder, args.sessions)
         print("gunicorn and wrk ...", file=sys.stderr, flush=True)
         http = measure_http(folder, args.seconds, args.sessions)
     finally:
@@ -485,18 +580,46 @@ def main() -> int:
     revalidate = (http.rate[("304", "feeds")], http.rate[("304", "same")])
     rows = [
         Row(
+            f"one-session edit: until all {releases.workers} workers serve the new release, vs a full build",
+            f"{releases.everywhere_seconds:.2f} s vs {build:.2f} s",
+            releases.everywhere_seconds / build,
+            "<= 0.05x",
+            releases.everywhere_seconds / build <= 0.05,
+        ),
+        Row(
+            f"CPU of all {releases.workers} workers for that edit, vs the one that released it",
+            f"{releases.workers_cpu:.2f} s vs {releases.watcher_cpu:.2f} s",
+            releases.workers_cpu / releases.watcher_cpu,
+            "<= 1.3x",
+            releases.workers_cpu / releases.watcher_cpu <= 1.3,
+        ),
+        Row(
+            "a new worker on an existing release: its first feed answer (after Python's own start)",
+            f"{releases.first_answer_in_process:.2f} s ({releases.first_answer_seconds:.2f} s with the interpreter)",
+            0.0,
+            "<= 0.5 s",
+            releases.first_answer_in_process <= 0.5,
+        ),
+        Row(
+            "peak RSS of one serving worker (after serving 3,000 feeds)",
+            f"{releases.rss_mb:.0f} MB",
+            0.0,
+            "<= 150 MB",
+            releases.rss_mb <= 150,
+        ),
+        Row(
             f"warm feed GET req/s ({http.feed_bytes / 1024:.0f} KB speaker feed), gunicorn vs bare Flask route",
             f"{get[0]:.0f} vs {get[1]:.0f} req/s",
             get[0] / get[1],
-            ">= 0.9x",
-            get[0] / get[1] >= 0.9,
+            ">= 1.2x",
+            get[0] / get[1] >= 1.2,
         ),
         Row(
             "304 revalidation req/s, same comparison",
             f"{revalidate[0]:.0f} vs {revalidate[1]:.0f} req/s",
             revalidate[0] / revalidate[1],
-            ">= 0.9x",
-            revalidate[0] / revalidate[1] >= 0.9,
+            ">= 1.2x",
+            revalidate[0] / revalidate[1] >= 1.2,
         ),
         Row(
             f"render every feed ({feed_count}) vs serializing each session once with icalendar",
@@ -506,18 +629,11 @@ def main() -> int:
             ours / baseline <= 1.5,
         ),
         Row(
-            "reload after a one-session edit vs a full build",
+            "the watcher's release after a one-session edit (in process) vs a full build",
             f"{reload:.2f} s vs {build:.2f} s",
             reload / build,
-            "<= 0.10x",
-            reload / build <= 0.10,
-        ),
-        Row(
-            "peak RSS of one worker holding the synthetic event",
-            f"{http.rss_mb:.0f} MB",
-            0.0,
-            "<= 300 MB",
-            http.rss_mb <= 300,
+            "reported",
+            True,
         ),
     ]
     print()

@@ -1,9 +1,11 @@
 """gunicorn settings: `gunicorn --config python:feeds.gunicorn_conf wsgi:app`.
 
-Feeds are served from memory, so plain sync workers do; each worker loads the
-event and reloads it on change by itself. Environment: PORT (default 8000),
-BIND (default 127.0.0.1:$PORT; use 0.0.0.0:$PORT behind a proxy),
-WEB_CONCURRENCY (workers, default 2 x cores + 1, at most 8).
+Every worker serves the newest release from the release folder and follows it
+with a throttled check; one of them (the holder of the watch lock) also reads
+event.yaml and writes the next release (docs/releases.md). Plain sync workers
+do, behind a buffering proxy on any public deployment. Environment: PORT
+(default 8000), BIND (default 127.0.0.1:$PORT; use 0.0.0.0:$PORT behind a
+proxy), WEB_CONCURRENCY (workers, default 2 x cores + 1, at most 8).
 """
 
 import multiprocessing

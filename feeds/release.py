@@ -171,6 +171,7 @@ class Release:
     base_url: str
     source_sha256: str
     files: Mapping[str, ReleasedFile]
+    summary: Mapping[str, Any] = field(default_factory=dict)  # event id, counts, ledger time: for /healthz
     _bodies: dict[str, FeedBody] = field(default_factory=dict, repr=False)
     _state: tuple[Event, Ledger] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -291,6 +292,7 @@ class ReleaseStore:
                 base_url=str(raw["base_url"]),
                 source_sha256=str(raw["source_sha256"]),
                 files=files,
+                summary=dict(raw["summary"]),
             )
         except (KeyError, TypeError, ValueError, IndexError):
             log.error("%s: the manifest is damaged; not serving this release", folder / META / MANIFEST)  # noqa: TRY400
@@ -369,6 +371,16 @@ class ReleaseStore:
                 "revision": publication.revision,
                 "base_url": base_url,
                 "source_sha256": ledger.source_sha256,
+                "summary": {
+                    "event": publication.event.info.id,
+                    "ledger_revised": ledger.revised.isoformat(),
+                    "counts": {
+                        "sessions": len(publication.event.sessions),
+                        "speakers": len(publication.event.speakers),
+                        "tracks": len(publication.event.tracks),
+                        "feeds": len(set(publication.paths.values())),
+                    },
+                },
                 "files": manifest,
             }
             _write_file(meta / MANIFEST, (json.dumps(document, ensure_ascii=False) + "\n").encode(), ledger.revised)

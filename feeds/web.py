@@ -629,10 +629,12 @@ def links_preview() -> Response:
 def healthz() -> Response:
     """Report the release served, and what the event file on disk is (broken, held, a draft), as JSON."""
     pub = publisher()
-    publication = pub.current
-    release = pub.release
+    release = pub.served()
+    # A release describes itself: reporting on it loads nothing (a worker that only serves files stays lean).
+    publication = None if release is not None else pub.current
     status = pub.status
-    state = "unavailable" if publication is None else ("degraded" if status.errors else "ok")
+    available = release is not None or publication is not None
+    state = "unavailable" if not available else ("degraded" if status.errors else "ok")
     body: dict[str, object] = {
         "status": state,
         "last_error": status.errors or None,
@@ -649,7 +651,8 @@ def healthz() -> Response:
             "released_at": release.released_at.isoformat(),
             "revision": release.revision,
         }
-    if publication is not None:
+        body |= {"revision": release.revision, "event_sha256": release.source_sha256, **release.summary}
+    elif publication is not None:
         event = publication.event
         body |= {
             "event": event.info.id,
@@ -664,7 +667,7 @@ def healthz() -> Response:
             },
         }
     response = Response(json.dumps(body, indent=1, sort_keys=True) + "\n", mimetype="application/json")
-    response.status_code = 200 if publication is not None else 503
+    response.status_code = 200 if available else 503
     response.headers["Cache-Control"] = "no-store"
     return response
 
