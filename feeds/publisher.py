@@ -148,7 +148,7 @@ class Publisher:
 
     @property
     def current(self) -> Publication | None:
-        """Return the publication of the release served now (checking at most once per reload interval)."""
+        """Return the publication of the release served now."""
         self._maybe_check()
         return self._publication_of(self.release)
 
@@ -165,7 +165,7 @@ class Publisher:
         if release is not None and publication is None:
             body = release.body(path)
             if body is not None:
-                key = self._key_of(release, path)
+                key = release.key(path)
                 if key is not None:
                     return key, body
             publication = self._publication_of(release)
@@ -180,10 +180,6 @@ class Publisher:
         if release is None or release.base_url != base_url:
             return None
         return release.body(path)
-
-    def _key_of(self, release: Release, path: str) -> str | None:
-        publication = self._publication_of(release)
-        return publication.lookup(path) if publication is not None else None
 
     def _publication_of(self, release: Release | None) -> Publication | None:
         if release is None:
@@ -206,8 +202,19 @@ class Publisher:
     # -- following releases -----------------------------------------------------------------------
 
     def _maybe_check(self) -> None:
+        """Follow `current` on every request (one readlink); look at event.yaml once per reload interval.
+
+        Reading the pointer each time is what makes reads monotonic across
+        workers: a request that starts after another worker answered from
+        release N reads a pointer at N or later, so it never answers older.
+        """
         if time.monotonic() - self._last_check >= self.settings.reload_seconds:
             self.check()
+        elif not self.read_only and not self.settings.preview:
+            served = self.release.number if self.release is not None else 0
+            if self.store.current_number() > served:
+                with self._lock:
+                    self._follow()
 
     def check(self, force: bool = False) -> None:
         """Follow the newest release; in the watcher, judge event.yaml when it changed. Never raises."""

@@ -42,7 +42,7 @@ from .publish import FeedBody, Publication, etag_of, revision_name
 log = logging.getLogger("feeds")
 
 FORMAT = "feeds-release"
-VERSION = 1
+VERSION = 2
 META = ".feeds"
 MANIFEST = "manifest.json"
 STATE = "state.pickle"
@@ -53,6 +53,10 @@ VERDICT = "verdict.json"
 KEEP_RELEASES = 8
 RELEASE_NAME = re.compile(r"r/(\d{6,})")
 MAX_NAME_LENGTH = 80
+# Past this many new files, a release is flushed to disk with one sync instead of one fsync per file.
+MAX_FSYNCS = 64
+# Feed bytes a worker keeps in memory per release; the rest is read from the files (the OS caches them).
+BODY_CACHE_BYTES = 48 * 1024 * 1024
 # Up to this many sessions a release holds the schedule documents as files too.
 MAX_DOCUMENT_SESSIONS = 1000
 
@@ -120,6 +124,7 @@ class ReleasedFile:
     etag: str
     modified: datetime
     size: int
+    key: str = ""  # the feed served at the URL (aliases name their feed's key); "" for documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +178,14 @@ class Release:
     files: Mapping[str, ReleasedFile]
     summary: Mapping[str, Any] = field(default_factory=dict)  # event id, counts, ledger time: for /healthz
     _bodies: dict[str, FeedBody] = field(default_factory=dict, repr=False)
+    _cached: int = field(default=0, repr=False)
     _state: tuple[Event, Ledger] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def key(self, path: str) -> str | None:
+        """Return the key of the feed released at a URL path, None when there is no such feed file."""
+        item = self.files.get(path)
+        return item.key or None if item is not None else None
 
     def body(self, path: str) -> FeedBody | None:
         """Return the bytes and validators released at a URL path, None when the release has no such file."""
@@ -196,7 +207,9 @@ class Release:
             return None
         found = FeedBody(data, item.etag, item.modified)
         with self._lock:
-            self._bodies[path] = found
+            if self._cached + len(data) <= BODY_CACHE_BYTES:  # past the budget, files are read each time
+                self._bodies[path] = found
+                self._cached += len(data)
         return found
 
     def state(self) -> tuple[Event, Ledger]:
@@ -222,18 +235,20 @@ def _parse_time(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
-def release_files(publication: Publication, base_url: str, documents: bool = True) -> dict[str, tuple[FeedBody, str]]:
-    """Return every URL a release serves as a file: feeds (aliases too) and, unless told not to, the documents."""
-    found: dict[str, tuple[FeedBody, str]] = {}
+def release_files(
+    publication: Publication, base_url: str, documents: bool = True
+) -> dict[str, tuple[FeedBody, str, str]]:
+    """Return every URL a release serves as a file, with its type and feed key: feeds (aliases too), documents."""
+    found: dict[str, tuple[FeedBody, str, str]] = {}
     if not base_url:
         return found  # links inside feeds are absolute: without a base URL, servers render for each request's host
     bodies = publication.render_all(base_url)
     for path, key in publication.paths.items():
-        found[path] = (bodies[key], CALENDAR_TYPE)
+        found[path] = (bodies[key], CALENDAR_TYPE, key)
     if documents:
         for path, (render, modified, content_type) in DOCUMENTS.items():
             data = render(publication, base_url)
-            found[path] = (FeedBody(data, etag_of(data), modified(publication)), content_type)
+            found[path] = (FeedBody(data, etag_of(data), modified(publication)), content_type, "")
     return found
 
 
@@ -280,7 +295,9 @@ class ReleaseStore:
             return None
         try:
             files = {
-                path: ReleasedFile(item[0], item[1], item[2], datetime.fromtimestamp(int(item[3]), UTC), int(item[4]))
+                path: ReleasedFile(
+                    item[0], item[1], item[2], datetime.fromtimestamp(int(item[3]), UTC), int(item[4]), str(item[5])
+                )
                 for path, item in raw["files"].items()
             }
             found = Release(
@@ -344,20 +361,15 @@ class ReleaseStore:
         try:
             manifest: dict[str, list[Any]] = {}
             written: list[Path] = []
-            for path, (body, content_type) in sorted(files.items()):
+            for path, (body, content_type, key) in sorted(files.items()):
                 relative = file_for(path, content_type)
                 destination = staging / relative
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 if not _link_unchanged(previous, path, body, destination):
                     _write_file(destination, body.data, body.last_modified)
                     written.append(destination)
-                manifest[path] = [
-                    relative,
-                    content_type,
-                    body.etag,
-                    int(body.last_modified.timestamp()),
-                    len(body.data),
-                ]
+                modified = int(body.last_modified.timestamp())
+                manifest[path] = [relative, content_type, body.etag, modified, len(body.data), key]
             meta = staging / META
             meta.mkdir()
             with (meta / STATE).open("wb") as handle:
@@ -485,6 +497,9 @@ def _write_file(path: Path, data: bytes, modified: datetime) -> None:
 
 def _fsync_written(root: Path, files: list[Path]) -> None:
     """Flush the files written (links to earlier files are already on disk) and every folder of the tree."""
+    if len(files) > MAX_FSYNCS:
+        os.sync()  # one writeback for a whole new tree costs less than thousands of journal commits
+        return
     for path in files:
         handle = os.open(path, os.O_RDONLY)
         try:

@@ -64,7 +64,7 @@ def test_a_release_is_a_folder_of_the_files_every_server_sends(client: FlaskClie
     assert manifest["number"] == 1 and manifest["base_url"] == "https://feeds.example.org"
     for path in [*FEEDS, "/schedule.xml", "/schedule.json", "/changes.atom"]:
         response = client.get(path)
-        file, content_type, etag, _, size = manifest["files"][path]
+        file, content_type, etag, _, size, _ = manifest["files"][path]
         assert (releases / "current" / file).read_bytes() == response.data, path
         assert (response.headers["Content-Type"], response.headers["ETag"], size) == (
             content_type,
