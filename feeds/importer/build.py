@@ -1,0 +1,275 @@
+"""Turn a draft event into event.yaml's fields: ids, local times, durations, and the summary of what was lost."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from ..load import DOMAIN, MAX_TITLE_BYTES, resolve_local
+from ..model import Event
+from .draft import DraftEvent, DraftSession
+from .ids import IdMaker, slug_of
+
+COLOR = re.compile(r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})")
+FALLBACK_DOMAIN = "import.invalid"
+FALLBACK_URL = "https://import.invalid/"
+
+
+@dataclass(slots=True)
+class Built:
+    """event.yaml's fields as plain data, with warnings and the summary of what event.yaml cannot say."""
+
+    document: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+
+
+def format_duration(span: timedelta) -> str:
+    """Return a duration in event.yaml's form: 20m, 1h, 1h30m."""
+    minutes = int(span.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes or not hours else "")
+
+
+def acronym_to_id(acronym: str) -> str:
+    """Return an event id from a frab acronym (the schedule export writes hyphens as underscores)."""
+    return slug_of(acronym.replace("_", "-"), "")
+
+
+class _Matcher:
+    """Find the item of an existing event.yaml that an imported item is, by source id and then by name."""
+
+    def __init__(self, items: tuple[Any, ...], kind: str, source: str) -> None:
+        self.by_source = {item.source_id: item.id for item in items if getattr(item, "source_id", "")}
+        self.items = items
+        self.kind = kind
+        self.source = source
+        self.used: set[str] = set()
+        self.warnings: list[str] = []
+
+    def find(self, source_id: str, label: str, fallback: Any) -> str:
+        found = self.by_source.get(source_id, "") if source_id else ""
+        if found and found not in self.used:
+            self.used.add(found)
+            return found
+        for item in self.items:
+            if item.id not in self.used and fallback(item) and not (source_id and getattr(item, "source_id", "")):
+                self.used.add(item.id)
+                self.warnings.append(
+                    f"{self.source}: {self.kind} '{label}' matched '{item.id}' by {'title and time' if self.kind == 'session' else 'name'}, "
+                    "not by a source id; check that it is the same one"
+                )
+                return str(item.id)
+        return ""
+
+
+def build(draft: DraftEvent, existing: Event | None = None) -> Built:
+    """Return event.yaml's fields for the draft, keeping the ids of an existing event's matching items."""
+    zone = ZoneInfo(draft.timezone)
+    built = Built(document={})
+    _clean_times(draft, zone, built)
+    track_ids = _track_ids(draft, existing, built)
+    speaker_ids = _speaker_ids(draft, existing, built)
+    session_ids = _session_ids(draft, existing, zone, built)
+    sessions = sorted(
+        zip(draft.sessions, session_ids, strict=True), key=lambda pair: (pair[0].start.astimezone(UTC), pair[1])
+    )
+    days = [session.start.astimezone(zone).date() for session, _ in sessions]
+    days += [(session.end - timedelta(microseconds=1)).astimezone(zone).date() for session, _ in sessions]
+    if draft.first_day:
+        days.append(draft.first_day)
+    if draft.last_day:
+        days.append(draft.last_day)
+    today = datetime.now(UTC).astimezone(zone).date()
+    event_id = acronym_to_id(draft.id_hint) or slug_of(draft.name, "imported-event")
+    url = draft.url if draft.url.startswith(("https://", "http://")) else ""
+    host = (urlsplit(url).hostname or "") if url else ""
+    domain = host if host and DOMAIN.fullmatch(host) else FALLBACK_DOMAIN
+    if domain == FALLBACK_DOMAIN:
+        built.warnings.append(
+            f"event.uid_domain: the source names no web address; '{FALLBACK_DOMAIN}' is written; "
+            "set your own domain before the first publication and never change it afterwards"
+        )
+    if not url:
+        built.warnings.append(f"event.url: the source names no web address; replace '{FALLBACK_URL}' with the event's page")
+    name = draft.name or event_id.replace("-", " ").title()
+    event: dict[str, Any] = {
+        "id": event_id,
+        "name": name,
+        "timezone": draft.timezone,
+        "uid_domain": domain,
+        "url": url or FALLBACK_URL,
+        "description": draft.description or f"{name}, imported from {draft.format_name}.",
+        "first_day": min(days, default=today).isoformat(),
+        "last_day": max(days, default=today).isoformat(),
+        "speaker_overlaps": "warning",
+    }
+    tracks = []
+    for track, ident in zip(draft.tracks, track_ids, strict=True):
+        item: dict[str, Any] = {"id": ident, "name": track.name or ident}
+        color = _color(track.color, draft)
+        if color:
+            item["color"] = color
+        if track.source_id:
+            item["source_id"] = track.source_id
+        tracks.append(item)
+    speakers = []
+    for speaker, ident in zip(draft.speakers, speaker_ids, strict=True):
+        item = {"id": ident, "name": speaker.name}
+        for key in ("role", "affiliation", "bio"):
+            if getattr(speaker, key):
+                item[key] = getattr(speaker, key)
+        if speaker.source_id:
+            item["source_id"] = speaker.source_id
+        speakers.append(item)
+    track_of = {track.key: ident for track, ident in zip(draft.tracks, track_ids, strict=True)}
+    speaker_of = {speaker.key: ident for speaker, ident in zip(draft.speakers, speaker_ids, strict=True)}
+    built.document = {
+        "event": event,
+        "tracks": tracks,
+        "speakers": speakers,
+        "sessions": [_session(session, ident, zone, track_of, speaker_of, draft) for session, ident in sessions],
+    }
+    built.warnings.extend(_overlaps(built.document["sessions"], sessions))
+    built.summary = [f"{count} session{'s' if count != 1 else ''} had {what}" for what, count in sorted(draft.lost.items())]
+    return built
+
+
+def _clean_times(draft: DraftEvent, zone: ZoneInfo, built: Built) -> None:
+    for session in draft.sessions:
+        start = session.start.astimezone(zone)
+        if start.second or start.microsecond:
+            draft.lose("a start time with seconds (rounded down to the minute)")
+            session.start = start.replace(second=0, microsecond=0)
+        if session.end - session.start < timedelta(minutes=1):
+            session.end = session.start + timedelta(minutes=1)
+        local = session.start.astimezone(zone).replace(tzinfo=None)
+        aware, why = resolve_local(local, zone)
+        if aware is None:
+            draft.problem(
+                session.line,
+                session.column,
+                f"session '{session.title}' starts at {local:%Y-%m-%d %H:%M}, which {why.format(zone=zone.key)}; "
+                "event.yaml cannot say which of the two is meant",
+            )
+
+
+def _track_ids(draft: DraftEvent, existing: Event | None, built: Built) -> list[str]:
+    matcher = _Matcher(existing.tracks if existing else (), "track", draft.source)
+    kept = [matcher.find(t.source_id, t.name, lambda item, t=t: item.name == t.name) for t in draft.tracks]
+    maker = IdMaker(kept)
+    hinted = [ident or (t.id_hint if maker.claim(t.id_hint) else "") for t, ident in zip(draft.tracks, kept, strict=True)]
+    result = [ident or maker.make(t.name, "track") for t, ident in zip(draft.tracks, hinted, strict=True)]
+    built.warnings.extend(matcher.warnings)
+    return result
+
+
+def _speaker_ids(draft: DraftEvent, existing: Event | None, built: Built) -> list[str]:
+    matcher = _Matcher(existing.speakers if existing else (), "speaker", draft.source)
+    kept = [matcher.find(s.source_id, s.name, lambda item, s=s: item.name == s.name) for s in draft.speakers]
+    maker = IdMaker(kept)
+    hinted = [ident or (s.id_hint if maker.claim(s.id_hint) else "") for s, ident in zip(draft.speakers, kept, strict=True)]
+    result = [ident or maker.make(s.name, "speaker") for s, ident in zip(draft.speakers, hinted, strict=True)]
+    built.warnings.extend(matcher.warnings)
+    return result
+
+
+def _session_ids(draft: DraftEvent, existing: Event | None, zone: ZoneInfo, built: Built) -> list[str]:
+    matcher = _Matcher(existing.sessions if existing else (), "session", draft.source)
+    kept = [
+        matcher.find(s.source_id, s.title, lambda item, s=s: item.title == s.title and item.start == s.start)
+        for s in draft.sessions
+    ]
+    maker = IdMaker(kept)
+    if existing is not None:
+        # Ids of removed sessions stay taken: an id is never reused for something else.
+        maker.taken.update(item.id for item in existing.sessions)
+        maker.taken.update(alias for item in existing.sessions for alias in item.aliases)
+    hinted = [ident or (s.id_hint if maker.claim(s.id_hint) else "") for s, ident in zip(draft.sessions, kept, strict=True)]
+    result = [ident or maker.make(s.title, "session") for s, ident in zip(draft.sessions, hinted, strict=True)]
+    built.warnings.extend(matcher.warnings)
+    return result
+
+
+def _color(value: str, draft: DraftEvent) -> str:
+    match = COLOR.fullmatch(value.strip())
+    if not match:
+        if value.strip():
+            draft.lose("a track colour that is not #RRGGBB (left out)")
+        return ""
+    digits = match.group(1)
+    if len(digits) == 3:
+        digits = "".join(ch * 2 for ch in digits)
+    return f"#{digits.lower()}"
+
+
+def _title(title: str, draft: DraftEvent) -> str:
+    if len(title.encode()) <= MAX_TITLE_BYTES:
+        return title
+    draft.lose(f"a title over {MAX_TITLE_BYTES} bytes (shortened)")
+    cut = title.encode()[: MAX_TITLE_BYTES - 3].decode(errors="ignore").rstrip()
+    return cut + "…"
+
+
+def _session(
+    session: DraftSession,
+    ident: str,
+    zone: ZoneInfo,
+    track_of: dict[str, str],
+    speaker_of: dict[str, str],
+    draft: DraftEvent,
+) -> dict[str, Any]:
+    start = session.start.astimezone(zone)
+    span = session.end.astimezone(UTC) - session.start.astimezone(UTC)
+    item: dict[str, Any] = {
+        "id": ident,
+        "title": _title(session.title, draft),
+        "start": f"{start:%Y-%m-%d %H:%M}",
+        "duration": format_duration(span),
+    }
+    tracks = list(dict.fromkeys(track_of[key] for key in session.tracks))
+    if len(tracks) == 1:
+        item["track"] = tracks[0]
+    elif tracks or not session.plenary:
+        item["tracks"] = tracks
+    if session.plenary:
+        item["plenary"] = True
+    speakers = list(dict.fromkeys(speaker_of[key] for key in session.speakers))
+    if speakers:
+        item["speakers"] = speakers
+    if session.cancelled:
+        item["status"] = "cancelled"
+    if session.url:
+        if session.url.startswith(("https://", "http://")) and " " not in session.url:
+            item["url"] = session.url
+        else:
+            draft.lose("a web address that is not http(s) (left out)")
+    if session.location:
+        item["location"] = session.location
+    if session.source_id:
+        item["source_id"] = session.source_id[:200]
+    if session.description:
+        item["description"] = session.description
+    return item
+
+
+def _overlaps(items: list[dict[str, Any]], sessions: list[tuple[DraftSession, str]]) -> list[str]:
+    """Return a warning for each pair of sessions that share a speaker and overlap in time."""
+    notes = []
+    by_speaker: dict[str, list[tuple[datetime, datetime, str]]] = {}
+    for item, (session, ident) in zip(items, sessions, strict=True):
+        if item.get("status") == "cancelled":
+            continue
+        for speaker in item.get("speakers", []):
+            by_speaker.setdefault(speaker, []).append((session.start, session.end, ident))
+    for speaker, slots in by_speaker.items():
+        slots.sort()
+        for (_, first_end, first), (second_start, _, second) in zip(slots, slots[1:], strict=False):
+            if second_start < first_end:
+                notes.append(f"speaker '{speaker}' is in overlapping sessions '{first}' and '{second}', as the source says")
+    return notes
+
