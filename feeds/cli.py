@@ -74,7 +74,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     moment = ledger.revised if ledger else now_utc()
     published, _ = advance(ledger, event, moment, settings.tombstone_days)
     publication = Publication(event, published, settings)
-    warnings = rename_warnings(event, ledger, changes) + publication.warnings()
+    warnings = [str(w) for w in event.warnings] + rename_warnings(event, ledger, changes) + publication.warnings()
     for line in warnings:
         print(f"warning: {line}")
     feeds = list_feeds(event)
