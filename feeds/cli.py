@@ -185,6 +185,46 @@ def cmd_links(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from . import importer
+
+    existing = None
+    if args.update:
+        update_path = Path(args.update)
+        data = read_source(update_path)
+        current = parse_event(data, str(update_path))
+        existing = (data.decode("utf-8"), current)
+    target = Path(args.output or args.update or "event.yaml")
+    try:
+        fetched = importer.fetch(args.source)
+        result = importer.import_schedule(fetched, args.format, args.timezone, existing, args.speaker_pattern)
+    except importer.ImportFailed as err:
+        print(err.report(), file=sys.stderr)
+        return 1
+    for line in result.warnings + [str(w) for w in result.event.warnings]:
+        print(f"warning: {line}", file=sys.stderr)
+    event = result.event
+    if args.dry_run:
+        ledger = LedgerFile(_settings(str(target), args.ledger).ledger_file).read(event.info.id)
+        changes = preview(ledger, event)
+        print(f"Importing {args.source} into {target} would change {len(changes)} thing(s) subscribers see:")
+        for change in changes:
+            print(describe(change))
+    else:
+        temporary = target.with_name(f".{target.name}.import")
+        temporary.write_text(result.text, encoding="utf-8")
+        temporary.replace(target)
+        print(
+            f"{target}: {len(event.sessions)} sessions, {len(event.speakers)} speakers, {len(event.tracks)} tracks "
+            f"from {args.source} ({result.format_name})"
+        )
+    if result.summary:
+        print("Not in event.yaml (it has no field for these):")
+        for line in result.summary:
+            print(f"  {line}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="feeds", description="Publish subscribable calendar feeds from event.yaml.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -217,6 +257,23 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--format", choices=FORMATS, default="html", help="html (default), text or markdown")
     command.add_argument("--base-url", help="public base URL of the feeds (default: $FEEDS_BASE_URL)")
     command.set_defaults(func=cmd_links)
+    text = "import a schedule (frab/pentabarf XML, pretalx/c3voc JSON, Sessionize JSON, iCalendar) into event.yaml"
+    command = commands.add_parser("import", help=text, description=text)
+    command.add_argument("source", help="a file or an http(s) URL")
+    command.add_argument("-o", "--output", help="the event file to write (default: the --update file, else event.yaml)")
+    command.add_argument("--from", dest="format", choices=("frab", "c3voc", "sessionize", "ical"), default="")
+    command.add_argument("--timezone", default="", help="the event's IANA time zone, for sources that do not say")
+    command.add_argument("--update", help="an event.yaml from an earlier import: keep its ids, comments and edits")
+    command.add_argument(
+        "--dry-run", action="store_true", help="print what subscribers would see change; write nothing"
+    )
+    command.add_argument(
+        "--speaker-pattern",
+        default="",
+        help="iCalendar: a regex with a 'names' group that finds speakers in descriptions",
+    )
+    command.add_argument("--ledger", help="the ledger that --dry-run compares with (default: beside the event file)")
+    command.set_defaults(func=cmd_import)
     return parser
 
 

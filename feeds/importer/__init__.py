@@ -104,6 +104,9 @@ def import_schedule(
         event = parse_event(text.encode(), "event.yaml (imported)")
     except EventFileError as err:
         raise ImportFailed(
-            [SourceProblem(fetched.name, 1, 1, f"the imported event.yaml does not pass feeds check: {p}") for p in err.problems]
+            [
+                SourceProblem(fetched.name, 1, 1, f"the imported event.yaml does not pass feeds check: {p}")
+                for p in err.problems
+            ]
         ) from None
     return Imported(text, event, draft.format_name, draft.warnings + built.warnings, built.summary)

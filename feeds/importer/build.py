@@ -95,7 +95,9 @@ def build(draft: DraftEvent, existing: Event | None = None) -> Built:
             "set your own domain before the first publication and never change it afterwards"
         )
     if not url:
-        built.warnings.append(f"event.url: the source names no web address; replace '{FALLBACK_URL}' with the event's page")
+        built.warnings.append(
+            f"event.url: the source names no web address; replace '{FALLBACK_URL}' with the event's page"
+        )
     name = draft.name or event_id.replace("-", " ").title()
     event: dict[str, Any] = {
         "id": event_id,
@@ -108,6 +110,12 @@ def build(draft: DraftEvent, existing: Event | None = None) -> Built:
         "last_day": max(days, default=today).isoformat(),
         "speaker_overlaps": "warning",
     }
+    join_urls = {session.join_url for session in draft.sessions if _web(session.join_url)}
+    shared_join = (
+        join_urls.pop() if len(join_urls) == 1 and all(s.join_url or s.cancelled for s in draft.sessions) else ""
+    )
+    if shared_join:
+        event["join_url"] = shared_join
     tracks = []
     for track, ident in zip(draft.tracks, track_ids, strict=True):
         item: dict[str, Any] = {"id": ident, "name": track.name or ident}
@@ -132,10 +140,13 @@ def build(draft: DraftEvent, existing: Event | None = None) -> Built:
         "event": event,
         "tracks": tracks,
         "speakers": speakers,
-        "sessions": [_session(session, ident, zone, track_of, speaker_of, draft) for session, ident in sessions],
+        "sessions": [
+            _session(session, ident, zone, track_of, speaker_of, draft, shared_join) for session, ident in sessions
+        ],
     }
-    built.warnings.extend(_overlaps(built.document["sessions"], sessions))
-    built.summary = [f"{count} session{'s' if count != 1 else ''} had {what}" for what, count in sorted(draft.lost.items())]
+    built.summary = [
+        f"{count} session{'s' if count != 1 else ''} had {what}" for what, count in sorted(draft.lost.items())
+    ]
     return built
 
 
@@ -162,7 +173,9 @@ def _track_ids(draft: DraftEvent, existing: Event | None, built: Built) -> list[
     matcher = _Matcher(existing.tracks if existing else (), "track", draft.source)
     kept = [matcher.find(t.source_id, t.name, lambda item, t=t: item.name == t.name) for t in draft.tracks]
     maker = IdMaker(kept)
-    hinted = [ident or (t.id_hint if maker.claim(t.id_hint) else "") for t, ident in zip(draft.tracks, kept, strict=True)]
+    hinted = [
+        ident or (t.id_hint if maker.claim(t.id_hint) else "") for t, ident in zip(draft.tracks, kept, strict=True)
+    ]
     result = [ident or maker.make(t.name, "track") for t, ident in zip(draft.tracks, hinted, strict=True)]
     built.warnings.extend(matcher.warnings)
     return result
@@ -172,7 +185,9 @@ def _speaker_ids(draft: DraftEvent, existing: Event | None, built: Built) -> lis
     matcher = _Matcher(existing.speakers if existing else (), "speaker", draft.source)
     kept = [matcher.find(s.source_id, s.name, lambda item, s=s: item.name == s.name) for s in draft.speakers]
     maker = IdMaker(kept)
-    hinted = [ident or (s.id_hint if maker.claim(s.id_hint) else "") for s, ident in zip(draft.speakers, kept, strict=True)]
+    hinted = [
+        ident or (s.id_hint if maker.claim(s.id_hint) else "") for s, ident in zip(draft.speakers, kept, strict=True)
+    ]
     result = [ident or maker.make(s.name, "speaker") for s, ident in zip(draft.speakers, hinted, strict=True)]
     built.warnings.extend(matcher.warnings)
     return result
@@ -189,7 +204,9 @@ def _session_ids(draft: DraftEvent, existing: Event | None, zone: ZoneInfo, buil
         # Ids of removed sessions stay taken: an id is never reused for something else.
         maker.taken.update(item.id for item in existing.sessions)
         maker.taken.update(alias for item in existing.sessions for alias in item.aliases)
-    hinted = [ident or (s.id_hint if maker.claim(s.id_hint) else "") for s, ident in zip(draft.sessions, kept, strict=True)]
+    hinted = [
+        ident or (s.id_hint if maker.claim(s.id_hint) else "") for s, ident in zip(draft.sessions, kept, strict=True)
+    ]
     result = [ident or maker.make(s.title, "session") for s, ident in zip(draft.sessions, hinted, strict=True)]
     built.warnings.extend(matcher.warnings)
     return result
@@ -222,6 +239,7 @@ def _session(
     track_of: dict[str, str],
     speaker_of: dict[str, str],
     draft: DraftEvent,
+    shared_join: str,
 ) -> dict[str, Any]:
     start = session.start.astimezone(zone)
     span = session.end.astimezone(UTC) - session.start.astimezone(UTC)
@@ -244,12 +262,14 @@ def _session(
     if session.cancelled:
         item["status"] = "cancelled"
     if session.url:
-        if session.url.startswith(("https://", "http://")) and " " not in session.url:
+        if _web(session.url):
             item["url"] = session.url
         else:
             draft.lose("a web address that is not http(s) (left out)")
     if session.location:
         item["location"] = session.location
+    if _web(session.join_url) and session.join_url != shared_join:
+        item["join_url"] = session.join_url
     if session.source_id:
         item["source_id"] = session.source_id[:200]
     if session.description:
@@ -257,19 +277,6 @@ def _session(
     return item
 
 
-def _overlaps(items: list[dict[str, Any]], sessions: list[tuple[DraftSession, str]]) -> list[str]:
-    """Return a warning for each pair of sessions that share a speaker and overlap in time."""
-    notes = []
-    by_speaker: dict[str, list[tuple[datetime, datetime, str]]] = {}
-    for item, (session, ident) in zip(items, sessions, strict=True):
-        if item.get("status") == "cancelled":
-            continue
-        for speaker in item.get("speakers", []):
-            by_speaker.setdefault(speaker, []).append((session.start, session.end, ident))
-    for speaker, slots in by_speaker.items():
-        slots.sort()
-        for (_, first_end, first), (second_start, _, second) in zip(slots, slots[1:], strict=False):
-            if second_start < first_end:
-                notes.append(f"speaker '{speaker}' is in overlapping sessions '{first}' and '{second}', as the source says")
-    return notes
-
+def _web(url: str) -> bool:
+    """Return whether url is an http(s) address event.yaml accepts."""
+    return url.startswith(("https://", "http://")) and not any(ch.isspace() for ch in url)

@@ -42,8 +42,8 @@ class _Reader:
         draft = self.draft
         schedule = root.get("schedule") if isinstance(root, dict) else None
         conference = schedule.get("conference") if isinstance(schedule, dict) else None
-        if not isinstance(conference, JsonObject):
-            self.problem(root, "expected {\"schedule\": {\"conference\": ...}}, the c3voc/pretalx schedule.json shape")
+        if not isinstance(schedule, dict) or not isinstance(conference, JsonObject):
+            self.problem(root, 'expected {"schedule": {"conference": ...}}, the c3voc/pretalx schedule.json shape')
             return draft
         draft.name = one_line(conference.get("title"))
         draft.id_hint = str(conference.get("acronym") or "")
@@ -116,7 +116,9 @@ class _Reader:
             if isinstance(link, dict)
         ]
         own = read_links(links)
-        cancelled = is_cancelled(title, event.get("do_not_record") is True) or str(event.get("state") or "").lower() in {
+        cancelled = is_cancelled(title, event.get("do_not_record") is True) or str(
+            event.get("state") or ""
+        ).lower() in {
             "canceled",
             "cancelled",
         }
@@ -138,6 +140,7 @@ class _Reader:
             location=location,
             source_id=str(event.get("guid") or event.get("code") or event.get("id") or ""),
             id_hint=own.session_id,
+            join_url=own.join_url,
             plenary=is_plenary_type(str(event.get("type") or "")),
         )
         self.tracks(session, event, own.tracks)
@@ -156,7 +159,9 @@ class _Reader:
             clock = time.fromisoformat(clock_text)
             day_date = datetime.strptime(day_text, "%Y-%m-%d").date()
         except ValueError:
-            self.problem(event, f"event '{one_line(event.get('title'))}' has no date and time with an offset (got '{raw}')")
+            self.problem(
+                event, f"event '{one_line(event.get('title'))}' has no date and time with an offset (got '{raw}')"
+            )
             return None
         return datetime.combine(day_date, clock, zone)
 
@@ -171,7 +176,9 @@ class _Reader:
             slug = str(track.get("slug") or "")
             known = next((t.key for t in draft.tracks if slug and t.id_hint == slug), "")
             if known or slug:
-                session.tracks.append(known or draft.track(f"id:{slug}", one_line(track.get("name")) or slug, id_hint=slug))
+                session.tracks.append(
+                    known or draft.track(f"id:{slug}", one_line(track.get("name")) or slug, id_hint=slug)
+                )
             return
         track_name = one_line(track)
         if track_name and not (session.plenary and track_name.lower() == "plenary"):
@@ -192,10 +199,7 @@ class _Reader:
             page = str(person.get("url") or "")
             ident = _own_speaker_id(page) if own_document else ""
             upstream = str(person.get("guid") or person.get("code") or person.get("id") or "")
-            if ident:
-                key = f"id:{ident}"
-            else:
-                key = f"person:{upstream}" if upstream else f"name:{person_name}"
+            key = f"id:{ident}" if ident else (f"person:{upstream}" if upstream else f"name:{person_name}")
             session.speakers.append(
                 self.draft.speaker(
                     key,

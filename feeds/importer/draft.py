@@ -76,6 +76,7 @@ class DraftSession:
     cancelled: bool = False
     description: str = ""
     url: str = ""
+    join_url: str = ""
     location: str = ""
     source_id: str = ""
     id_hint: str = ""

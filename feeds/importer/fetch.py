@@ -38,7 +38,11 @@ def is_url(source: str) -> bool:
 
 def _too_big(name: str, limit: int) -> ImportFailed:
     return ImportFailed(
-        [SourceProblem(name, 1, 1, f"is over {limit:,} bytes, the import limit; raise FEEDS_MAX_IMPORT_BYTES if it is real")]
+        [
+            SourceProblem(
+                name, 1, 1, f"is over {limit:,} bytes, the import limit; raise FEEDS_MAX_IMPORT_BYTES if it is real"
+            )
+        ]
     )
 
 

@@ -82,7 +82,14 @@ class _Builder(xml.sax.handler.ContentHandler):
         line, column = self.where()
         if len(self.stack) >= MAX_DEPTH:
             raise ImportFailed(
-                [SourceProblem(self.name, line, column, f"elements nested more than {MAX_DEPTH} deep; no schedule is shaped like this")]
+                [
+                    SourceProblem(
+                        self.name,
+                        line,
+                        column,
+                        f"elements nested more than {MAX_DEPTH} deep; no schedule is shaped like this",
+                    )
+                ]
             )
         node = Node(name, {key: attrs[key] for key in attrs.getNames()}, line, column)
         if self.stack:
@@ -109,16 +116,29 @@ def parse_xml(data: bytes, name: str) -> Node:
         parser.parse(io.BytesIO(data))
     except xml.sax.SAXParseException as err:
         raise ImportFailed(
-            [SourceProblem(name, err.getLineNumber() or 1, (err.getColumnNumber() or 0) + 1, f"not well-formed XML: {err.getMessage()}")]
+            [
+                SourceProblem(
+                    name,
+                    err.getLineNumber() or 1,
+                    (err.getColumnNumber() or 0) + 1,
+                    f"not well-formed XML: {err.getMessage()}",
+                )
+            ]
         ) from None
     except defusedxml.common.EntitiesForbidden:
         line, column = builder.where()
         raise ImportFailed(
-            [SourceProblem(name, line, column, "declares XML entities, which are refused (they can expand without limit)")]
+            [
+                SourceProblem(
+                    name, line, column, "declares XML entities, which are refused (they can expand without limit)"
+                )
+            ]
         ) from None
     except defusedxml.common.ExternalReferenceForbidden:
         line, column = builder.where()
-        raise ImportFailed([SourceProblem(name, line, column, "refers to an external entity, which is refused")]) from None
+        raise ImportFailed(
+            [SourceProblem(name, line, column, "refers to an external entity, which is refused")]
+        ) from None
     except defusedxml.common.DefusedXmlException as err:
         line, column = builder.where()
         raise ImportFailed([SourceProblem(name, line, column, f"refused: {err}")]) from None
@@ -142,14 +162,19 @@ def read_frab_xml(data: bytes, name: str, zone_name: str = "") -> DraftEvent:
     draft.id_hint = conference.value("acronym")
     draft.url = conference.value("url") or conference.value("base_url")
     draft.description = plain(conference.value("description"))
-    for track in conference.first("tracks").every("track") if conference.first("tracks") else []:
+    track_list = conference.first("tracks")
+    for track in track_list.every("track") if track_list is not None else []:
         track_name = one_line(track.text)
         if track_name:
             draft.track(track_name, track_name, color=track.attrs.get("color", ""), id_hint=track.attrs.get("slug", ""))
     draft.timezone = zone_name or conference.value("time_zone_name")
     zone = known_zone(draft.timezone) if draft.timezone else None
     if draft.timezone and zone is None:
-        draft.problem(conference.line, conference.column, f"unknown time zone '{draft.timezone}'; give --timezone with an IANA name")
+        draft.problem(
+            conference.line,
+            conference.column,
+            f"unknown time zone '{draft.timezone}'; give --timezone with an IANA name",
+        )
         return draft
     moments: list[datetime] = []
     for day in root.every("day"):
@@ -213,6 +238,7 @@ def _session(draft: DraftEvent, day: Node, room: Node, event: Node, zone: ZoneIn
         location=one_line(event.value("room") or room.attrs.get("name", "")),
         source_id=event.attrs.get("guid", "") or event.attrs.get("id", ""),
         id_hint=own.session_id,
+        join_url=own.join_url,
         plenary=is_plenary_type(event.value("type")),
     )
     if own.url and event.value("url") and own.url != session.url:
@@ -237,7 +263,11 @@ def _start(draft: DraftEvent, day: Node, event: Node, zone: ZoneInfo | None) -> 
         naive = _naive(date_node.text)
         if naive is not None and zone is not None:
             return naive.replace(tzinfo=zone)
-        draft.problem(date_node.line, date_node.column, f"<date> '{date_node.text.strip()}' is not a date and time like 2024-03-30T09:15:00+01:00")
+        draft.problem(
+            date_node.line,
+            date_node.column,
+            f"<date> '{date_node.text.strip()}' is not a date and time like 2024-03-30T09:15:00+01:00",
+        )
         return None
     start_node = event.first("start")
     day_text = day.attrs.get("date", "")
@@ -252,7 +282,9 @@ def _start(draft: DraftEvent, day: Node, event: Node, zone: ZoneInfo | None) -> 
         draft.problem(where.line, where.column, "<event> has neither a <date> nor a <start> time on a <day date=...>")
         return None
     if zone is None:
-        draft.problem(event.line, event.column, "the times have no offsets and the file names no time zone; give --timezone ZONE")
+        draft.problem(
+            event.line, event.column, "the times have no offsets and the file names no time zone; give --timezone ZONE"
+        )
         return None
     moment = datetime.combine(day_date, clock, zone)
     day_start = parse_instant(day.attrs.get("start", ""))

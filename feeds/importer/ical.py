@@ -137,7 +137,11 @@ def parse_ical_duration(value: str) -> timedelta | None:
         return None
     sign, weeks, days, hours, minutes, seconds = match.groups()
     span = timedelta(
-        weeks=int(weeks or 0), days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0), seconds=int(seconds or 0)
+        weeks=int(weeks or 0),
+        days=int(days or 0),
+        hours=int(hours or 0),
+        minutes=int(minutes or 0),
+        seconds=int(seconds or 0),
     )
     return -span if sign == "-" else span
 
@@ -223,7 +227,9 @@ class _Reader:
                 day = datetime.strptime(value, "%Y%m%d").date()
                 return datetime.combine(day, time(0), self.zone), True
             if value.endswith("Z"):
-                return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=ZoneInfo("UTC")).astimezone(self.zone), False
+                return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=ZoneInfo("UTC")).astimezone(
+                    self.zone
+                ), False
             return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=self.zone_of(line)), False
         except ValueError:
             self.draft.problem(line.line, line.column, f"{line.name} '{value}' is not a date-time like 20240330T091500")
@@ -234,11 +240,11 @@ class _Reader:
         plain_events: list[Component] = []
         for event in events:
             recurrence = event.get("RECURRENCE-ID")
-            uid = event.get("UID")
-            if recurrence is not None and uid is not None:
+            recurring_uid = event.get("UID")
+            if recurrence is not None and recurring_uid is not None:
                 moment, _ = self.moment(recurrence)
                 if moment is not None:
-                    overrides[(uid.value.strip(), moment)] = event
+                    overrides[(recurring_uid.value.strip(), moment)] = event
                     continue
             plain_events.append(event)
         bounds = [self.moment(e.get("DTSTART"))[0] for e in plain_events if e.get("RRULE") is None]
@@ -252,8 +258,8 @@ class _Reader:
             length = self.length(event, start, whole_day)
             if length is None:
                 continue
-            uid_line = event.get("UID")
-            uid = uid_line.value.strip() if uid_line else ""
+            uid_property = event.get("UID")
+            uid = uid_property.value.strip() if uid_property else ""
             rule = event.get("RRULE")
             if rule is None:
                 self.session(event, start, length, uid, uid)
@@ -272,7 +278,9 @@ class _Reader:
             moved, day_only = self.moment(override.get("DTSTART"))
             moved_length = self.length(override, moved, day_only) if moved else None
             if moved is not None and moved_length is not None:
-                self.session(override, moved, moved_length, uid, f"{uid}/{occurrence.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%SZ}")
+                self.session(
+                    override, moved, moved_length, uid, f"{uid}/{occurrence.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%SZ}"
+                )
 
     def length(self, event: Component, start: datetime, whole_day: bool) -> timedelta | None:
         end, _ = self.moment(event.get("DTEND"))
@@ -282,7 +290,9 @@ class _Reader:
         if duration is not None:
             span = parse_ical_duration(duration.value)
             if span is None:
-                self.draft.problem(duration.line, duration.column, f"DURATION '{duration.value.strip()}' is not like PT1H30M")
+                self.draft.problem(
+                    duration.line, duration.column, f"DURATION '{duration.value.strip()}' is not like PT1H30M"
+                )
             return span
         return timedelta(days=1) if whole_day else timedelta(0)
 
@@ -307,7 +317,9 @@ class _Reader:
         limit_day = last_known.date() if known else start.date() + timedelta(days=OPEN_RECURRENCE_DAYS - 1)
         first_day = min([start.date(), *(k.date() for k in known)])
         window_end = datetime.combine(limit_day + timedelta(days=1), time(0), self.zone)
-        found = [moment for moment in rules.between(start - timedelta(seconds=1), window_end) if moment.date() >= first_day]
+        found = [
+            moment for moment in rules.between(start - timedelta(seconds=1), window_end) if moment.date() >= first_day
+        ]
         if not known and "UNTIL" not in rule.value.upper() and "COUNT" not in rule.value.upper():
             self.draft.warnings.append(
                 f"{self.draft.source}:{rule.line}:{rule.column}: the recurring event never ends; "
@@ -384,4 +396,3 @@ class _Reader:
 def read_ical(data: bytes, name: str, zone_name: str = "", speaker_pattern: str = "") -> DraftEvent:
     """Return the draft event of an iCalendar file."""
     return _Reader(name, zone_name, speaker_pattern).read(decode(data, name))
-

@@ -17,24 +17,18 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
+# Fields an import always owns on the items it matched; other fields (such as url or bio) are owned only
+# when the import writes them for at least one item of that kind, so a source that never says them
+# leaves what the organizer wrote.
 OWNED = {
-    "tracks": ("name", "color", "source_id"),
-    "speakers": ("name", "role", "affiliation", "bio", "source_id"),
-    "sessions": (
-        "title",
-        "start",
-        "end",
-        "duration",
-        "track",
-        "tracks",
-        "plenary",
-        "speakers",
-        "status",
-        "url",
-        "location",
-        "source_id",
-        "description",
-    ),
+    "tracks": ("name", "source_id"),
+    "speakers": ("name", "source_id"),
+    "sessions": ("title", "start", "end", "duration", "track", "tracks", "plenary", "speakers", "status", "source_id"),
+}
+SOMETIMES_OWNED = {
+    "tracks": ("color",),
+    "speakers": ("role", "affiliation", "bio"),
+    "sessions": ("url", "location", "join_url", "description"),
 }
 HEADER_LINE = re.compile(r"^# Imported from .*$", re.MULTILINE)
 
@@ -90,9 +84,12 @@ def merge(existing: str, document: dict[str, Any], header_line: str) -> str:
     if "speaker_overlaps" not in event:
         event["speaker_overlaps"] = document["event"]["speaker_overlaps"]
     imported_ids = {section: {item["id"] for item in document[section]} for section in OWNED}
-    for section, owned in OWNED.items():
+    for section, always in OWNED.items():
+        owned = always + tuple(
+            key for key in SOMETIMES_OWNED[section] if any(key in item for item in document[section])
+        )
         old_items = data.get(section) or CommentedSeq()
-        by_id = {str(item.get("id")): item for item in old_items if isinstance(item, dict)}
+        by_id = {str(item.get("id")): item for item in old_items if isinstance(item, CommentedMap)}
         merged = CommentedSeq()
         for item in document[section]:
             target = by_id.get(item["id"])

@@ -9,18 +9,22 @@ from functools import cache
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
-from ..frab import CANCELLED_PREFIX, PLENARY
+from ..frab import (
+    ADD_TO_CALENDAR,
+    CANCELLED_PREFIX,
+    JOIN_ONLINE,
+    MORE_INFORMATION,
+    PLENARY,
+    SESSION_PAGE,
+    SPEAKER_LINK,
+    TRACK_LINK,
+)
 from ..publish import REMOVED_NOTE
 from .ids import is_id
 from .text import plain
 
 DURATION = re.compile(r"(\d{1,4}):(\d{2})(?::(\d{2}))?")
 MOVED_NOTE = re.compile(r"Moved from [^\n]+")
-SESSION_PAGE = "Session page"
-ADD_TO_CALENDAR = "Add to calendar"
-MORE_INFORMATION = "More information"
-SPEAKER_LINK = "Speaker: "
-TRACK_LINK = "Track: "
 # Zones people name first when several fit the same offsets; the rest follow in alphabetical order.
 PREFERRED_ZONES = ("UTC", "Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles")
 
@@ -91,6 +95,7 @@ class OwnLinks:
 
     session_id: str = ""
     url: str = ""
+    join_url: str = ""
     speakers: list[tuple[str, str]] = field(default_factory=list)
     tracks: list[tuple[str, str]] = field(default_factory=list)
     others: int = 0
@@ -128,6 +133,8 @@ def read_links(links: list[tuple[str, str]]) -> OwnLinks:
             found.tracks.append((track, title[len(TRACK_LINK) :]))
         elif title == MORE_INFORMATION and not found.url:
             found.url = href
+        elif title == JOIN_ONLINE and not found.join_url:
+            found.join_url = href
         else:
             found.others += 1
     return found

@@ -30,7 +30,9 @@ class _Reader:
     def read(self, root: Any, zone_name: str) -> DraftEvent:
         draft = self.draft
         if not isinstance(root, JsonObject) or not isinstance(root.get("sessions"), list):
-            self.problem(root, "expected Sessionize's All data JSON, an object with sessions, speakers, rooms and categories")
+            self.problem(
+                root, "expected Sessionize's All data JSON, an object with sessions, speakers, rooms and categories"
+            )
             return draft
         draft.timezone = zone_name
         zone = known_zone(zone_name) if zone_name else None

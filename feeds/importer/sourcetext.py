@@ -11,6 +11,10 @@ from typing import Any
 from ..load import byte_position
 from .draft import ImportFailed, SourceProblem
 
+# The pure-Python scanner lets parse_object and parse_array be replaced; typeshed does not list these names.
+_make_scanner: Any = getattr(json.scanner, "py_make_scanner")  # noqa: B009
+_json_object: Any = getattr(json.decoder, "JSONObject")  # noqa: B009
+_json_array: Any = getattr(json.decoder, "JSONArray")  # noqa: B009
 MAX_DEPTH = 64
 
 
@@ -58,7 +62,7 @@ class _Decoder(json.JSONDecoder):
         self.depth = 0
         self.parse_object = self._object
         self.parse_array = self._array
-        self.scan_once = json.scanner.py_make_scanner(self)
+        self.scan_once = _make_scanner(self)
 
     def _nested(self, start: int, parse: Callable[[], tuple[Any, int]]) -> tuple[Any, int]:
         self.depth += 1
@@ -75,7 +79,8 @@ class _Decoder(json.JSONDecoder):
         start = s_and_end[1] - 1
 
         def parse() -> tuple[Any, int]:
-            return json.decoder.JSONObject(s_and_end, strict, scan_once, None, None, memo)
+            found: tuple[Any, int] = _json_object(s_and_end, strict, scan_once, None, None, memo)
+            return found
 
         value, end = self._nested(start, parse)
         located = JsonObject(value)
@@ -84,7 +89,7 @@ class _Decoder(json.JSONDecoder):
 
     def _array(self, s_and_end: tuple[str, int], scan_once: Any) -> tuple[JsonArray, int]:
         start = s_and_end[1] - 1
-        value, end = self._nested(start, lambda: json.decoder.JSONArray(s_and_end, scan_once))
+        value, end = self._nested(start, lambda: _json_array(s_and_end, scan_once))
         located = JsonArray(value)
         located.offset = start
         return located, end
@@ -99,5 +104,9 @@ def load_json(text: str, name: str) -> Any:
     except _TooDeep as err:
         line, column = position(text, err.offset)
         raise ImportFailed(
-            [SourceProblem(name, line, column, f"nested more than {MAX_DEPTH} levels deep; no schedule is shaped like this")]
+            [
+                SourceProblem(
+                    name, line, column, f"nested more than {MAX_DEPTH} levels deep; no schedule is shaped like this"
+                )
+            ]
         ) from None
