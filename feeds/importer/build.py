@@ -145,7 +145,7 @@ def build(draft: DraftEvent, existing: Event | None = None) -> Built:
         ],
     }
     built.summary = [
-        f"{count} session{'s' if count != 1 else ''} had {what}" for what, count in sorted(draft.lost.items())
+        f"{count} {kind}{'s' if count != 1 else ''} had {what}" for (kind, what), count in sorted(draft.lost.items())
     ]
     return built
 
@@ -216,7 +216,7 @@ def _color(value: str, draft: DraftEvent) -> str:
     match = COLOR.fullmatch(value.strip())
     if not match:
         if value.strip():
-            draft.lose("a track colour that is not #RRGGBB (left out)")
+            draft.lose("a colour that is not #RRGGBB (left out)", "track")
         return ""
     digits = match.group(1)
     if len(digits) == 3:

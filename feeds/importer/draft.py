@@ -99,7 +99,7 @@ class DraftEvent:
     tracks: list[DraftTrack] = field(default_factory=list)
     speakers: list[DraftSpeaker] = field(default_factory=list)
     sessions: list[DraftSession] = field(default_factory=list)
-    lost: Counter[str] = field(default_factory=Counter)
+    lost: Counter[tuple[str, str]] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     problems: list[SourceProblem] = field(default_factory=list)
 
@@ -107,9 +107,9 @@ class DraftEvent:
         """Record a problem at a position in the source."""
         self.problems.append(SourceProblem(self.source, line, column, message))
 
-    def lose(self, what: str, count: int = 1) -> None:
-        """Count something the source has that event.yaml cannot say, such as 'a language'."""
-        self.lost[what] += count
+    def lose(self, what: str, kind: str = "session") -> None:
+        """Count a session (or track, speaker) with something event.yaml cannot say, such as 'a language'."""
+        self.lost[(kind, what)] += 1
 
     def track(self, key: str, name: str, **details: str) -> str:
         """Return the key of the track, adding it on first sight."""

@@ -185,7 +185,8 @@ def read_frab_xml(data: bytes, name: str, zone_name: str = "") -> DraftEvent:
                     draft.sessions.append(session)
                     moments.append(session.start)
     if zone is None:
-        for day in root.every("day"):
+        # The days' own bounds only count when no session has a time: wafer writes them in UTC.
+        for day in root.every("day") if not moments else []:
             for attribute in ("start", "end"):
                 moment = parse_instant(day.attrs.get(attribute, ""))
                 if moment is not None:
@@ -196,7 +197,7 @@ def read_frab_xml(data: bytes, name: str, zone_name: str = "") -> DraftEvent:
                 f"{name}: schedule.xml does not name its time zone; {draft.timezone} fits every time in it. "
                 "Give --timezone (for example --timezone Europe/Brussels) to choose the zone yourself"
             )
-        elif draft.sessions or not draft.problems:
+        elif not draft.problems:
             draft.problem(1, 1, "the times have no offsets and the file names no time zone; give --timezone ZONE")
     return draft
 

@@ -8,6 +8,23 @@ from collections.abc import Iterable
 
 MAX_ID_LENGTH = 64
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Letters that Unicode does not decompose into an ASCII letter and a mark.
+LETTERS = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "ae",
+        "ø": "o",
+        "Ø": "o",
+        "œ": "oe",
+        "Œ": "oe",
+        "đ": "d",
+        "ł": "l",
+        "Ł": "l",
+        "þ": "th",
+        "ð": "d",
+    }
+)
 
 
 def is_id(value: str) -> bool:
@@ -27,7 +44,7 @@ def shorten(slug: str, limit: int = MAX_ID_LENGTH) -> str:
 
 def slug_of(text: str, fallback: str) -> str:
     """Return a lowercase ASCII slug of text, or fallback when text has no letters or digits."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    ascii_text = unicodedata.normalize("NFKD", text.translate(LETTERS)).encode("ascii", "ignore").decode()
     slug = "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
     return shorten(slug) or fallback
 

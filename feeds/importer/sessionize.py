@@ -93,7 +93,7 @@ class _Reader:
                 source_id=ident,
             )
             if speaker.get("links"):
-                self.draft.lose("speaker links (event.yaml has no field for them)")
+                self.draft.lose("links", "speaker")
         return found
 
     def session(

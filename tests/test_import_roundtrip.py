@@ -1,0 +1,100 @@
+"""Round trip: importing this service's own /schedule.xml and /schedule.json gives back the same event."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from benchmarks.generate import render_event_yaml
+from feeds import cli
+from feeds.load import load_event
+from feeds.model import Event
+
+from .conftest import REAL_EVENT, SMALL_EVENT
+
+FESTIVAL_SESSIONS = 300
+
+
+def essence(event: Event) -> dict[str, Any]:
+    """Return what a round trip must keep: ids, times, tracks, speakers, titles, descriptions and status."""
+    names = {speaker.id: speaker.name for speaker in event.speakers}
+    listed = {ident for session in event.sessions for ident in session.speakers}
+    return {
+        "tracks": sorted((track.id, track.name) for track in event.tracks),
+        "speakers": sorted((ident, names[ident]) for ident in listed),
+        "sessions": sorted(
+            (
+                session.id,
+                session.title,
+                session.start,
+                session.end,
+                tuple(sorted(session.tracks)),
+                session.plenary,
+                session.speakers,
+                session.status,
+                session.description,
+                session.url,
+            )
+            for session in event.sessions
+        ),
+    }
+
+
+def source_of(name: str, tmp_path: Path) -> Path:
+    folder = tmp_path / "source"
+    folder.mkdir()
+    target = folder / "event.yaml"
+    if name == "festival":
+        target.write_text(render_event_yaml(FESTIVAL_SESSIONS), encoding="utf-8")
+    else:
+        shutil.copy(REAL_EVENT if name == "real" else SMALL_EVENT, target)
+    return target
+
+
+CASES = [
+    (name, document, zone_given)
+    for name in ("small", "real", "festival")
+    for document, zone_given in (("schedule.json", False), ("schedule.xml", True), ("schedule.xml", False))
+    # The festival runs once per document: the zone guess is covered by the small and the real event.
+    if not (name == "festival" and document == "schedule.xml" and not zone_given)
+]
+
+
+@pytest.mark.parametrize(("name", "document", "zone_given"), CASES)
+def test_importing_our_own_schedule_gives_back_the_event(
+    make_app: Callable[..., Flask],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    document: str,
+    zone_given: bool,
+) -> None:
+    source = source_of(name, tmp_path)
+    original = load_event(source)
+    with make_app(source).test_client() as client:
+        response = client.get(f"/{document}")
+    assert response.status_code == 200
+    exported = tmp_path / document
+    exported.write_bytes(response.data)
+    target = tmp_path / "imported.yaml"
+    args = ["import", str(exported), "-o", str(target)]
+    if zone_given:
+        args += ["--timezone", original.info.timezone]
+    assert cli.main(args) == 0, capsys.readouterr().err
+    back = load_event(target)
+    assert essence(back) == essence(original)
+    assert back.info.id == original.info.id
+    assert back.info.name == original.info.name
+    assert (back.info.first_day, back.info.last_day) == (original.info.first_day, original.info.last_day)
+    if document == "schedule.json" or zone_given:
+        assert back.info.timezone == original.info.timezone
+    if document == "schedule.json":
+        # Only schedule.json has room for track colours and the event's page.
+        assert [(t.id, t.color) for t in back.tracks] == [(t.id, t.color) for t in original.tracks]
+        # schedule.json names the event's page; its host is the calendar domain when it is the same site.
+        assert back.info.url == original.info.url
