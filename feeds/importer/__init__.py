@@ -14,7 +14,7 @@ from .draft import DraftEvent, ImportFailed, SourceProblem
 from .fetch import Fetched, fetch
 from .frab_xml import read_frab_xml
 from .ical import read_ical
-from .merge import merge
+from .merge import MergeError, merge
 from .sessionize import read_sessionize
 from .writer import render_document
 
@@ -99,7 +99,12 @@ def import_schedule(
     if existing is None:
         text = render_document(lines, built.document)
     else:
-        text = merge(existing[0], built.document, f"# {lines[0]}")
+        try:
+            text = merge(existing[0], built.document, f"# {lines[0]}")
+        except MergeError as err:
+            raise ImportFailed(
+                [SourceProblem(existing[1].source_name, max(err.line, 1), 1, f"cannot merge into this file: {err}")]
+            ) from None
     try:
         event = parse_event(text.encode(), "event.yaml (imported)")
     except EventFileError as err:

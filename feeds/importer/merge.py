@@ -1,25 +1,25 @@
 """Merge a new import into an existing event.yaml, keeping ids, comments and hand-made edits.
 
-The file is read and written with ruamel.yaml's round-trip mode, so comments and the order and quoting of
-untouched values survive. Only the fields an import writes (OWNED) are replaced or removed on the items
-it matched; every other field, the whole `event` section except its days, and hand-made items without a
-`source_id` stay as they are.
+The merge works on lines of a file in the layout `feeds import` writes (docs/event-format.md's layout:
+top-level `event:`, `tracks:`, `speakers:` and `sessions:`, list items starting `  - `, fields indented
+four spaces). Comment lines belong to what follows them: the next field, item or section, so they move
+with it. On each item it matched, the import replaces the fields it owns (OWNED, and SOMETIMES_OWNED when
+it writes that field for at least one item of the kind) and leaves every other field as written. The
+`event` section is kept except that its days widen to cover the sessions. Hand-made items without a
+`source_id` stay. A file in another layout is refused with a message rather than merged by guesswork.
 """
 
 from __future__ import annotations
 
-import io
 import re
-from datetime import date
+from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+import yaml
 
-# Fields an import always owns on the items it matched; other fields (such as url or bio) are owned only
-# when the import writes them for at least one item of that kind, so a source that never says them
-# leaves what the organizer wrote.
+from .writer import field as render_field
+from .writer import render_item
+
 OWNED = {
     "tracks": ("name", "source_id"),
     "speakers": ("name", "source_id"),
@@ -30,100 +30,258 @@ SOMETIMES_OWNED = {
     "speakers": ("role", "affiliation", "bio"),
     "sessions": ("url", "location", "join_url", "description"),
 }
+SECTIONS = ("event", "tracks", "speakers", "sessions")
+TOP_KEY = re.compile(r"^([A-Za-z_]+):(.*)$")
+ITEM_START = re.compile(r"^  - ([A-Za-z_]+):")
+FIELD_START = re.compile(r"^    ([A-Za-z_]+):")
+EVENT_FIELD = re.compile(r"^  ([A-Za-z_]+):")
 HEADER_LINE = re.compile(r"^# Imported from .*$", re.MULTILINE)
 
 
-def _yaml() -> YAML:
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
+class MergeError(Exception):
+    """The existing file is not in a layout the merge can keep intact."""
+
+    def __init__(self, line: int, message: str) -> None:
+        self.line = line
+        super().__init__(message)
 
 
-def _value(key: str, value: Any) -> Any:
-    if isinstance(value, list):
-        seq = CommentedSeq(value)
-        seq.fa.set_flow_style()
-        return seq
-    if isinstance(value, str) and "\n" in value:
-        return LiteralScalarString(value)
-    if key == "color":
-        return DoubleQuotedScalarString(value)
-    return value
+@dataclass(slots=True)
+class Field:
+    """One field of an item: the comment lines before it and its own lines."""
+
+    key: str
+    lines: list[str]
+    lead: list[str] = field(default_factory=list)
 
 
-def _fill(target: CommentedMap, item: dict[str, Any], owned: tuple[str, ...]) -> None:
+@dataclass(slots=True)
+class Item:
+    """One list item: the comment lines before it, and its fields."""
+
+    lead: list[str]
+    fields: list[Field]
+    tail: list[str] = field(default_factory=list)
+
+    def value(self, key: str) -> str:
+        found = next((f for f in self.fields if f.key == key), None)
+        if found is None:
+            return ""
+        text = "\n".join(line[4:] if line.startswith("    ") else line for line in found.lines)
+        loaded = yaml.safe_load(text.replace("- ", "", 1) if text.startswith("- ") else text)
+        return str(loaded.get(key, "")) if isinstance(loaded, dict) and loaded.get(key) is not None else ""
+
+    def lines(self) -> list[str]:
+        out = list(self.lead)
+        for index, entry in enumerate(self.fields):
+            out.extend(entry.lead)
+            if index == 0:
+                out.append("  - " + entry.lines[0].removeprefix("    "))
+                out.extend(entry.lines[1:])
+            else:
+                out.extend(entry.lines)
+        out.extend(self.tail)
+        return out
+
+
+@dataclass(slots=True)
+class Section:
+    """A top-level key: the lines before it, its own line, and its body."""
+
+    lead: list[str]
+    head: str
+    body: list[str]
+
+
+def _split_sections(text: str) -> tuple[list[str], dict[str, Section], list[str]]:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    header: list[str] = []
+    sections: dict[str, Section] = {}
+    pending: list[str] = []
+    current: Section | None = None
+    for number, line in enumerate(lines, start=1):
+        match = TOP_KEY.match(line)
+        if match:
+            key = match.group(1)
+            if key not in SECTIONS or key in sections:
+                raise MergeError(number, f"top-level key '{key}' is not one the merge knows or appears twice")
+            if current is None:
+                header, pending = _split_header(pending)
+            current = Section(pending, line, [])
+            sections[key] = current
+            pending = []
+        elif line.strip() == "" or line.lstrip().startswith("#"):
+            pending.append(line)
+        elif current is None:
+            raise MergeError(number, "text before the first section")
+        else:
+            current.body.extend(pending)
+            current.body.append(line)
+            pending = []
+    return header, sections, pending
+
+
+def _split_header(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Return the file's opening comment block and the lines that lead the first section."""
+    if "" in lines:
+        cut = len(lines) - lines[::-1].index("")
+        return lines[:cut], lines[cut:]
+    return lines, []
+
+
+def _items(section: Section, name: str) -> tuple[list[Item], list[str]]:
+    items: list[Item] = []
+    pending: list[str] = []
+    if section.head.strip() != f"{name}:":
+        if section.head.strip() in {f"{name}: []", f"{name}:[]"}:
+            return [], []
+        raise MergeError(0, f"'{name}' must be a list written one item per '  - ' line")
+    for line in section.body:
+        if ITEM_START.match(line):
+            key = ITEM_START.match(line).group(1)  # type: ignore[union-attr]
+            items.append(Item(pending, [Field(key, ["    " + line[4:]])]))
+            pending = []
+        elif not items:
+            if line.strip() and not line.lstrip().startswith("#"):
+                raise MergeError(0, f"'{name}' has a line before its first '  - ' item: {line.strip()[:40]}")
+            pending.append(line)
+        elif FIELD_START.match(line):
+            items[-1].fields.append(Field(FIELD_START.match(line).group(1), [line], pending))  # type: ignore[union-attr]
+            pending = []
+        elif line.strip() == "" or line.lstrip().startswith("#"):
+            pending.append(line)
+        else:
+            items[-1].fields[-1].lines.extend(pending)
+            items[-1].fields[-1].lines.append(line)
+            pending = []
+    if items:
+        items[-1].tail = pending
+    return items, [] if items else pending
+
+
+def _rendered(key: str, value: Any) -> list[str]:
+    return render_field(key, value, "    ").split("\n")
+
+
+def _update(item: Item, new: dict[str, Any], owned: tuple[str, ...]) -> None:
+    kept = [entry for entry in item.fields if entry.key not in owned or entry.key in new]
+    for entry in item.fields:
+        if entry not in kept and entry.lead:
+            # A comment on a field that the source no longer has moves to the next field.
+            following = item.fields[item.fields.index(entry) + 1 :]
+            if following:
+                following[0].lead[:0] = entry.lead
+    item.fields = kept
     for key in owned:
-        if key in item:
-            target[key] = _value(key, item[key])
-        elif key in target:
-            del target[key]
-    # Keep the documented key order for keys this merge adds: description last.
-    if "description" in target and list(target)[-1] != "description":
-        target.move_to_end("description")
+        if key not in new:
+            continue
+        existing = next((entry for entry in item.fields if entry.key == key), None)
+        if existing is not None:
+            existing.lines = _rendered(key, new[key])
+            continue
+        position = next((i for i, entry in enumerate(item.fields) if entry.key == "description"), len(item.fields))
+        item.fields.insert(position, Field(key, _rendered(key, new[key])))
 
 
-def _widen(event: CommentedMap, key: str, new: str, pick: Any) -> None:
-    old = str(event.get(key, new))
-    try:
-        chosen = pick(date.fromisoformat(old), date.fromisoformat(new)).isoformat()
-    except ValueError:
-        chosen = new
-    if chosen != old:
-        event[key] = chosen
+def _new_item(new: dict[str, Any]) -> Item:
+    lines = render_item(new)
+    fields: list[Field] = []
+    for line in lines:
+        match = ITEM_START.match(line) or FIELD_START.match(line)
+        if match:
+            fields.append(Field(match.group(1), ["    " + line[4:]]))
+        else:
+            fields[-1].lines.append(line)
+    return Item([], fields)
 
 
 def merge(existing: str, document: dict[str, Any], header_line: str) -> str:
     """Return the existing event.yaml text with the imported document merged in."""
-    yaml = _yaml()
-    data = yaml.load(existing)
-    event = data["event"]
-    _widen(event, "first_day", document["event"]["first_day"], min)
-    _widen(event, "last_day", document["event"]["last_day"], max)
-    if "speaker_overlaps" not in event:
-        event["speaker_overlaps"] = document["event"]["speaker_overlaps"]
-    imported_ids = {section: {item["id"] for item in document[section]} for section in OWNED}
-    for section, always in OWNED.items():
-        owned = always + tuple(
-            key for key in SOMETIMES_OWNED[section] if any(key in item for item in document[section])
-        )
-        old_items = data.get(section) or CommentedSeq()
-        by_id = {str(item.get("id")): item for item in old_items if isinstance(item, CommentedMap)}
-        merged = CommentedSeq()
-        for item in document[section]:
-            target = by_id.get(item["id"])
-            if target is None:
-                target = CommentedMap()
-                target["id"] = item["id"]
-            _fill(target, item, owned)
-            for key in item:
-                if key not in target:
-                    target[key] = _value(key, item[key])
-            merged.append(target)
-        for old in old_items:
-            if not isinstance(old, dict) or str(old.get("id")) in imported_ids[section]:
-                continue
-            if not old.get("source_id"):
+    header, sections, trailing = _split_sections(existing)
+    missing = [name for name in SECTIONS if name not in sections]
+    if missing:
+        raise MergeError(1, f"the file has no '{missing[0]}:' section")
+    _update_event(sections["event"], document["event"])
+    imported = {name: {item["id"] for item in document[name]} for name in OWNED}
+    kept: dict[str, list[Item]] = {}
+    for name, always in OWNED.items():
+        owned = always + tuple(key for key in SOMETIMES_OWNED[name] if any(key in item for item in document[name]))
+        items, loose = _items(sections[name], name)
+        by_id = {item.value("id"): item for item in items}
+        merged: list[Item] = []
+        for new in document[name]:
+            old = by_id.get(new["id"])
+            if old is None:
+                merged.append(_new_item(new))
+            else:
+                _update(old, new, owned)
                 merged.append(old)
-        data[section] = merged
-    used_tracks = {t for s in data["sessions"] for t in _ids(s.get("tracks")) + _ids(s.get("track"))}
-    used_speakers = {p for s in data["sessions"] for p in _ids(s.get("speakers"))}
-    for section, used in (("tracks", used_tracks), ("speakers", used_speakers)):
-        data[section] = CommentedSeq(
-            item
-            for item in data[section]
-            if str(item.get("id")) in imported_ids[section] or str(item.get("id")) in used
-        )
-    out = io.StringIO()
-    yaml.dump(data, out)
-    text = out.getvalue()
+        merged.extend(item for item in items if item.value("id") not in imported[name] and not item.value("source_id"))
+        if items and merged and not merged[-1].tail and items[-1].tail:
+            merged[-1].tail = items[-1].tail
+        for item in merged[:-1]:
+            if item.tail:
+                item.tail = []
+        kept[name] = merged
+        sections[name].body = loose
+    _drop_unused(kept, imported)
+    out = list(header)
+    for name in SECTIONS:
+        section = sections[name]
+        out.extend(section.lead)
+        if name == "event":
+            out.append(section.head)
+            out.extend(section.body)
+            continue
+        if not kept[name]:
+            out.append(f"{name}: []")
+            continue
+        out.append(f"{name}:")
+        for index, item in enumerate(kept[name]):
+            _space(item, first=index == 0, spaced=name == "sessions")
+            out.extend(item.lines())
+    out.extend(trailing)
+    text = "\n".join(out) + "\n"
     return HEADER_LINE.sub(header_line.replace("\\", "\\\\"), text, count=1)
 
 
-def _ids(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [str(item) for item in value]
-    return [str(value)]
+def _space(item: Item, first: bool, spaced: bool) -> None:
+    """Put one blank line before every session but the first, as feeds import writes them."""
+    while item.lead and item.lead[0] == "":
+        item.lead.pop(0)
+    if spaced and not first:
+        item.lead.insert(0, "")
+
+
+def _update_event(section: Section, event: dict[str, Any]) -> None:
+    found: dict[str, int] = {}
+    for index, line in enumerate(section.body):
+        match = EVENT_FIELD.match(line)
+        if match and not line.startswith("   "):
+            found[match.group(1)] = index
+    for key, pick in (("first_day", min), ("last_day", max)):
+        if key not in found:
+            section.body.append(render_field(key, event[key], "  "))
+            continue
+        old = str(yaml.safe_load(section.body[found[key]].strip().split(":", 1)[1]) or "")
+        chosen = pick(old, event[key]) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", old) else event[key]
+        section.body[found[key]] = render_field(key, chosen, "  ")
+    if "speaker_overlaps" not in found:
+        section.body.append(render_field("speaker_overlaps", event["speaker_overlaps"], "  "))
+
+
+def _drop_unused(kept: dict[str, list[Item]], imported: dict[str, set[str]]) -> None:
+    """Drop hand-made tracks and speakers that no session refers to any more."""
+    used: dict[str, set[str]] = {"tracks": set(), "speakers": set()}
+    for session in kept["sessions"]:
+        for key, name in (("track", "tracks"), ("tracks", "tracks"), ("speakers", "speakers")):
+            entry = next((f for f in session.fields if f.key == key), None)
+            if entry is None:
+                continue
+            loaded = yaml.safe_load("\n".join(line[4:] for line in entry.lines))
+            value = loaded.get(key) if isinstance(loaded, dict) else None
+            used[name].update(str(v) for v in (value if isinstance(value, list) else [value] if value else []))
+    for name in ("tracks", "speakers"):
+        kept[name] = [item for item in kept[name] if item.value("id") in imported[name] | used[name]]
