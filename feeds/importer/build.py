@@ -59,10 +59,13 @@ class _Matcher:
         for item in self.items:
             if item.id not in self.used and fallback(item) and not (source_id and getattr(item, "source_id", "")):
                 self.used.add(item.id)
-                self.warnings.append(
-                    f"{self.source}: {self.kind} '{label}' matched '{item.id}' by {'title and time' if self.kind == 'session' else 'name'}, "
-                    "not by a source id; check that it is the same one"
-                )
+                if source_id:
+                    # The source has an id the file does not record yet: say how the match was made, once.
+                    how = "title and time" if self.kind == "session" else "name"
+                    self.warnings.append(
+                        f"{self.source}: {self.kind} '{label}' matched '{item.id}' by {how}, "
+                        "not by a source id; check that it is the same one"
+                    )
                 return str(item.id)
         return ""
 
