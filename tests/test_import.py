@@ -382,3 +382,48 @@ def test_readme_and_docs_mention_the_command() -> None:
     assert [line for line in readme.splitlines() if line.startswith(".venv/bin/feeds import SOURCE")]
     docs = (ROOT / "docs" / "import.md").read_text(encoding="utf-8")
     assert "*/10 * * * *" in docs
+
+
+def fosdem_sized(path: Path, events: int = 1440) -> None:
+    """Write a Pentabarf schedule.xml of a FOSDEM-sized event (over 1 MB) with repeated titles and shared speakers."""
+    rooms = [f"Room {index:02d}" for index in range(30)]
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<schedule><conference><title>Big Fest</title>']
+    parts.append("<acronym>bigfest</acronym><start>2025-02-01</start><end>2025-02-02</end></conference>")
+    per_room = events // (2 * len(rooms))
+    number = 0
+    for day in ("2025-02-01", "2025-02-02"):
+        parts.append(f'<day date="{day}">')
+        for room in rooms:
+            parts.append(f'<room name="{room}">')
+            for slot in range(per_room):
+                number += 1
+                minutes = 9 * 60 + slot * 15
+                title = "Lightning talk" if slot % 10 == 0 else f"Talk {number} about subject {number % 97} in depth"
+                parts.append(
+                    f'<event id="{number}"><start>{minutes // 60:02d}:{minutes % 60:02d}</start><duration>00:15</duration>'
+                    f"<room>{room}</room><slug>e{number}</slug><title>{title}</title><subtitle/>"
+                    f"<track>Track {number % 8}</track><type>devroom</type><language/>"
+                    f"<abstract>&lt;p&gt;Abstract of talk {number}, with enough words to look like a real one.&lt;/p&gt;</abstract>"
+                    f"<description/><persons><person>Speaker {number % 700}</person><person>Host {room}</person></persons>"
+                    f'<links><link href="https://video.example.org/bigfest/2025/{room}/talk-{number}.webm">Video recording (WebM/AV1)</link>'
+                    f'<link href="https://video.example.org/bigfest/2025/{room}/talk-{number}.mp4">Video recording (MP4)</link>'
+                    f'<link href="https://submission.example.org/bigfest/talk/{number}/feedback/">Submit feedback</link></links></event>'
+                )
+            parts.append("</room>")
+        parts.append("</day>")
+    parts.append("</schedule>\n")
+    path.write_text("".join(parts), encoding="utf-8")
+
+
+def test_a_fosdem_sized_schedule_over_1_mb_imports_whole(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "big.xml"
+    fosdem_sized(source)
+    assert source.stat().st_size > 1_000_000
+    target = tmp_path / "event.yaml"
+    assert cli.main(["import", str(source), "--timezone", "Europe/Brussels", "-o", str(target)]) == 0
+    capsys.readouterr()
+    event = load_event(target)
+    assert len(event.sessions) == 1440
+    assert len({s.id for s in event.sessions}) == 1440
+    assert sum(1 for s in event.sessions if s.id.startswith("lightning-talk")) == 180
+    assert len(event.tracks) == 8
