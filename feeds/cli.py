@@ -257,11 +257,15 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--format", choices=FORMATS, default="html", help="html (default), text or markdown")
     command.add_argument("--base-url", help="public base URL of the feeds (default: $FEEDS_BASE_URL)")
     command.set_defaults(func=cmd_links)
+    from .importer import FORMATS as IMPORT_FORMATS
+
     text = "import a schedule (frab/pentabarf XML, pretalx/c3voc JSON, Sessionize JSON, iCalendar) into event.yaml"
     command = commands.add_parser("import", help=text, description=text)
     command.add_argument("source", help="a file or an http(s) URL")
     command.add_argument("-o", "--output", help="the event file to write (default: the --update file, else event.yaml)")
-    command.add_argument("--from", dest="format", choices=("frab", "c3voc", "sessionize", "ical"), default="")
+    command.add_argument(
+        "--from", dest="format", choices=IMPORT_FORMATS, default="", help="the format (default: detected)"
+    )
     command.add_argument("--timezone", default="", help="the event's IANA time zone, for sources that do not say")
     command.add_argument("--update", help="an event.yaml from an earlier import: keep its ids, comments and edits")
     command.add_argument(

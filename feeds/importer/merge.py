@@ -68,7 +68,7 @@ class Item:
         if found is None:
             return ""
         text = "\n".join(line[4:] if line.startswith("    ") else line for line in found.lines)
-        loaded = yaml.safe_load(text.replace("- ", "", 1) if text.startswith("- ") else text)
+        loaded = yaml.safe_load(text)
         return str(loaded.get(key, "")) if isinstance(loaded, dict) and loaded.get(key) is not None else ""
 
     def lines(self) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from functools import cache
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, available_timezones
@@ -82,11 +82,6 @@ def guess_zone(moments: list[datetime]) -> str:
         if all(instant.astimezone(zone).utcoffset() == offset for instant, offset in offsets):
             return name
     return ""
-
-
-def local_day(moment: datetime, zone: tzinfo) -> date:
-    """Return the local date of a moment in the zone."""
-    return moment.astimezone(zone).date()
 
 
 @dataclass(slots=True)
