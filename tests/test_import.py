@@ -133,7 +133,7 @@ def test_pretalx_json_guids_persons_and_track_colours(tmp_path: Path, capsys: py
     assert (event.info.id, event.info.timezone, event.info.uid_domain) == (
         "pycon-de-2024",
         "Europe/Berlin",
-        "pretalx.example.org",
+        "pycon-de-2024.pretalx.example.org",
     )
     assert [(t.name, t.color) for t in event.tracks] == [
         ("PyData: Machine Learning", "#2563eb"),
@@ -427,3 +427,20 @@ def test_a_fosdem_sized_schedule_over_1_mb_imports_whole(tmp_path: Path, capsys:
     assert len({s.id for s in event.sessions}) == 1440
     assert sum(1 for s in event.sessions if s.id.startswith("lightning-talk")) == 180
     assert len(event.tracks) == 8
+
+
+def test_repeated_source_ids_keep_both_sessions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "twice.ics"
+    event_lines = "BEGIN:VEVENT\r\nUID:same@x\r\nDTSTART:20240301T{}00Z\r\nDURATION:PT30M\r\nSUMMARY:Office hour\r\nEND:VEVENT\r\n"
+    source.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-TIMEZONE:UTC\r\n"
+        + event_lines.format("0900")
+        + event_lines.format("1000")
+        + "END:VCALENDAR\r\n"
+    )
+    target = tmp_path / "event.yaml"
+    code, _, err = run_import(tmp_path, capsys, str(source), "-o", str(target))
+    assert code == 0, err
+    assert "two sessions have the source id 'same@x'; the second is imported without it" in err
+    event = load_event(target)
+    assert [(s.id, s.source_id) for s in event.sessions] == [("office-hour", "same@x"), ("office-hour-2", "")]

@@ -96,5 +96,6 @@ def test_importing_our_own_schedule_gives_back_the_event(
     if document == "schedule.json":
         # Only schedule.json has room for track colours and the event's page.
         assert [(t.id, t.color) for t in back.tracks] == [(t.id, t.color) for t in original.tracks]
-        # schedule.json names the event's page; its host is the calendar domain when it is the same site.
         assert back.info.url == original.info.url
+        # The guids prove the calendar domain, so the imported event serves the very same UIDs.
+        assert back.info.uid_domain == original.info.uid_domain

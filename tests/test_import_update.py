@@ -20,7 +20,7 @@ from feeds.load import load_event
 from .conftest import Clock
 
 PRETALX = Path(__file__).resolve().parent / "fixtures" / "import" / "pretalx.json"
-DOMAIN = "pretalx.example.org"
+DOMAIN = "pycon-de-2024.pretalx.example.org"
 
 
 def uid(ident: str) -> str:

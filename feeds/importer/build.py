@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from ..frab import session_guid
 from ..load import DOMAIN, MAX_TITLE_BYTES, resolve_local
 from ..model import Event
 from .draft import DraftEvent, DraftSession
@@ -17,6 +18,7 @@ from .ids import IdMaker, slug_of
 COLOR = re.compile(r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})")
 FALLBACK_DOMAIN = "import.invalid"
 FALLBACK_URL = "https://import.invalid/"
+MAX_SOURCE_ID = 200
 
 
 @dataclass(slots=True)
@@ -75,6 +77,7 @@ def build(draft: DraftEvent, existing: Event | None = None) -> Built:
     zone = ZoneInfo(draft.timezone)
     built = Built(document={})
     _clean_times(draft, zone, built)
+    _clean_source_ids(draft, built)
     track_ids = _track_ids(draft, existing, built)
     speaker_ids = _speaker_ids(draft, existing, built)
     session_ids = _session_ids(draft, existing, zone, built)
@@ -91,7 +94,7 @@ def build(draft: DraftEvent, existing: Event | None = None) -> Built:
     event_id = acronym_to_id(draft.id_hint) or slug_of(draft.name, "imported-event")
     url = draft.url if draft.url.startswith(("https://", "http://")) else ""
     host = (urlsplit(url).hostname or "") if url else ""
-    domain = host if host and DOMAIN.fullmatch(host) else FALLBACK_DOMAIN
+    domain = _uid_domain(draft, event_id, host)
     if domain == FALLBACK_DOMAIN:
         built.warnings.append(
             f"event.uid_domain: the source names no web address; '{FALLBACK_DOMAIN}' is written; "
@@ -151,6 +154,36 @@ def build(draft: DraftEvent, existing: Event | None = None) -> Built:
         f"{count} {kind}{'s' if count != 1 else ''} had {what}" for (kind, what), count in sorted(draft.lost.items())
     ]
     return built
+
+
+def _uid_domain(draft: DraftEvent, event_id: str, host: str) -> str:
+    """Return the calendar domain: the site's host when our own export's guids prove it, else event id + host.
+
+    Schedule tools host many conferences on one site (pretalx.com); the event id in front keeps the UIDs of
+    two conferences with a session of the same id apart.
+    """
+    if not host or not DOMAIN.fullmatch(host):
+        return FALLBACK_DOMAIN
+    own = [(s.id_hint, s.source_id) for s in draft.sessions if s.id_hint and s.source_id]
+    if own and all(session_guid(f"{ident}@{host}") == guid for ident, guid in own):
+        return host
+    combined = f"{event_id}.{host}"
+    return combined if DOMAIN.fullmatch(combined) else host
+
+
+def _clean_source_ids(draft: DraftEvent, built: Built) -> None:
+    """Keep source ids printable, at most 200 characters, and unique per kind, as event.yaml requires."""
+    for kind, items in (("track", draft.tracks), ("speaker", draft.speakers), ("session", draft.sessions)):
+        seen: set[str] = set()
+        for item in items:
+            value = "".join(ch for ch in item.source_id.strip() if ch.isprintable())[:MAX_SOURCE_ID]
+            if value and value in seen:
+                built.warnings.append(
+                    f"{draft.source}: two {kind}s have the source id '{value}'; the second is imported without it"
+                )
+                value = ""
+            seen.add(value)
+            item.source_id = value
 
 
 def _clean_times(draft: DraftEvent, zone: ZoneInfo, built: Built) -> None:
@@ -274,7 +307,7 @@ def _session(
     if _web(session.join_url) and session.join_url != shared_join:
         item["join_url"] = session.join_url
     if session.source_id:
-        item["source_id"] = session.source_id[:200]
+        item["source_id"] = session.source_id
     if session.description:
         item["description"] = session.description
     return item
