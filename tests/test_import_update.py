@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from icalendar import Calendar
 from feeds import cli
 from feeds.load import load_event
 
-from .conftest import Clock
+from .conftest import REAL_EVENT, SMALL_EVENT, Clock
 
 PRETALX = Path(__file__).resolve().parent / "fixtures" / "import" / "pretalx.json"
 DOMAIN = "pycon-de-2024.pretalx.example.org"
@@ -205,3 +207,30 @@ def test_items_without_source_ids_are_matched_by_title_and_time_with_a_warning(
     pandas = event.session("pandas-the-next-ten-years")
     assert pandas is not None and pandas.source_id == "3c9e1a7e-0d5b-5a43-9b0e-6f1d2c3b4a02"
     assert all(e["SEQUENCE"] == 0 for e in upstream.events().values())
+
+
+@pytest.mark.parametrize("name", ["real", "small"])
+def test_reimporting_our_own_export_into_the_original_file_only_records_source_ids(
+    make_app: Callable[..., Flask], tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    event_file = tmp_path / "event.yaml"
+    shutil.copy(REAL_EVENT if name == "real" else SMALL_EVENT, event_file)
+    original = event_file.read_text(encoding="utf-8")
+    client = make_app(event_file).test_client()
+    before = client.get("/conference.ics").data
+    exported = tmp_path / "schedule.json"
+    exported.write_bytes(client.get("/schedule.json").data)
+    assert cli.main(["import", str(exported), "--update", str(event_file), "--dry-run"]) == 0
+    assert "would change 0 thing(s)" in capsys.readouterr().out
+    assert cli.main(["import", str(exported), "--update", str(event_file)]) == 0
+    capsys.readouterr()
+    merged = event_file.read_text(encoding="utf-8")
+    added = [
+        line for line in difflib.ndiff(original.splitlines(), merged.splitlines()) if line.startswith(("+ ", "- "))
+    ]
+    # Every comment, blank line, end: and tracks: style stays; only the source ids and the overlap policy are new.
+    assert all(line.startswith("+ ") for line in added), added
+    assert {line.split(":")[0].strip("+ ") for line in added} == {"source_id", "speaker_overlaps"}
+    assert sum(line.startswith("+     source_id: ") for line in added) == len(load_event(event_file).sessions)
+    os.utime(event_file, (1_800_000_000, 1_800_000_000))
+    assert client.get("/conference.ics").data == before

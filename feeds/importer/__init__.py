@@ -100,7 +100,7 @@ def import_schedule(
         text = render_document(lines, built.document)
     else:
         try:
-            text = merge(existing[0], built.document, f"# {lines[0]}")
+            text = merge(existing[0], built.document, f"# {lines[0]}", built.ends)
         except MergeError as err:
             raise ImportFailed(
                 [SourceProblem(existing[1].source_name, max(err.line, 1), 1, f"cannot merge into this file: {err}")]

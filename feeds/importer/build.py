@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from ..frab import session_guid
 from ..load import DOMAIN, MAX_TITLE_BYTES, resolve_local
 from ..model import Event
-from .draft import DraftEvent, DraftSession
+from .draft import DraftEvent, DraftSession, end_after
 from .ids import IdMaker, slug_of
 
 COLOR = re.compile(r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})")
@@ -26,6 +26,7 @@ class Built:
     """event.yaml's fields as plain data, with warnings and the summary of what event.yaml cannot say."""
 
     document: dict[str, Any]
+    ends: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
 
@@ -122,6 +123,10 @@ def build(draft: DraftEvent, existing: Event | None = None) -> Built:
     )
     if shared_join:
         event["join_url"] = shared_join
+    locations = {session.location for session in draft.sessions}
+    shared_location = locations.pop() if len(locations) == 1 else ""
+    if shared_location:
+        event["location"] = shared_location
     tracks = []
     for track, ident in zip(draft.tracks, track_ids, strict=True):
         item: dict[str, Any] = {"id": ident, "name": track.name or ident}
@@ -147,9 +152,11 @@ def build(draft: DraftEvent, existing: Event | None = None) -> Built:
         "tracks": tracks,
         "speakers": speakers,
         "sessions": [
-            _session(session, ident, zone, track_of, speaker_of, draft, shared_join) for session, ident in sessions
+            _session(session, ident, zone, track_of, speaker_of, draft, (shared_location, shared_join))
+            for session, ident in sessions
         ],
     }
+    built.ends = {ident: f"{session.end.astimezone(zone):%Y-%m-%d %H:%M}" for session, ident in sessions}
     built.summary = [
         f"{count} {kind}{'s' if count != 1 else ''} had {what}" for (kind, what), count in sorted(draft.lost.items())
     ]
@@ -193,7 +200,7 @@ def _clean_times(draft: DraftEvent, zone: ZoneInfo, built: Built) -> None:
             draft.lose("a start time with seconds (rounded down to the minute)")
             session.start = start.replace(second=0, microsecond=0)
         if session.end - session.start < timedelta(minutes=1):
-            session.end = session.start + timedelta(minutes=1)
+            session.end = end_after(session.start, timedelta(minutes=1))
         local = session.start.astimezone(zone).replace(tzinfo=None)
         aware, why = resolve_local(local, zone)
         if aware is None:
@@ -275,8 +282,9 @@ def _session(
     track_of: dict[str, str],
     speaker_of: dict[str, str],
     draft: DraftEvent,
-    shared_join: str,
+    shared: tuple[str, str],
 ) -> dict[str, Any]:
+    shared_location, shared_join = shared
     start = session.start.astimezone(zone)
     span = session.end.astimezone(UTC) - session.start.astimezone(UTC)
     item: dict[str, Any] = {
@@ -302,7 +310,7 @@ def _session(
             item["url"] = session.url
         else:
             draft.lose("a web address that is not http(s) (left out)")
-    if session.location:
+    if session.location and session.location != shared_location:
         item["location"] = session.location
     if _web(session.join_url) and session.join_url != shared_join:
         item["join_url"] = session.join_url

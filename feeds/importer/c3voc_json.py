@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .draft import DraftEvent, DraftSession
+from .draft import DraftEvent, DraftSession, end_after
 from .ids import is_id
 from .schedule import (
     description_of,
@@ -131,7 +131,7 @@ class _Reader:
         session = DraftSession(
             title=uncancelled_title(title) if cancelled else title,
             start=start,
-            end=start + duration,
+            end=end_after(start, duration),
             line=self.where(event)[0],
             column=self.where(event)[1],
             cancelled=cancelled,

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+
+
+def end_after(start: datetime, span: timedelta) -> datetime:
+    """Return the moment span of real time after start, in start's zone (not wall-clock arithmetic)."""
+    return (start.astimezone(UTC) + span).astimezone(start.tzinfo)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import defusedxml.common
 import defusedxml.expatreader
 
-from .draft import DraftEvent, DraftSession, ImportFailed, SourceProblem
+from .draft import DraftEvent, DraftSession, ImportFailed, SourceProblem, end_after
 from .schedule import (
     description_of,
     guess_zone,
@@ -230,7 +230,7 @@ def _session(draft: DraftEvent, day: Node, room: Node, event: Node, zone: ZoneIn
     session = DraftSession(
         title=uncancelled_title(title) if cancelled else title,
         start=start,
-        end=start + duration,
+        end=end_after(start, duration),
         line=event.line,
         column=event.column,
         cancelled=cancelled,

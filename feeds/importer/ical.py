@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rruleset, rrulestr
 
-from .draft import DraftEvent, DraftSession
+from .draft import DraftEvent, DraftSession, end_after
 from .schedule import known_zone
 from .sourcetext import decode
 from .text import one_line, plain
@@ -345,7 +345,7 @@ class _Reader:
         session = DraftSession(
             title=title,
             start=start,
-            end=start + length,
+            end=end_after(start, length),
             line=event.line,
             column=1,
             description=description,

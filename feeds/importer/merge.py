@@ -65,11 +65,8 @@ class Item:
 
     def value(self, key: str) -> str:
         found = next((f for f in self.fields if f.key == key), None)
-        if found is None:
-            return ""
-        text = "\n".join(line[4:] if line.startswith("    ") else line for line in found.lines)
-        loaded = yaml.safe_load(text)
-        return str(loaded.get(key, "")) if isinstance(loaded, dict) and loaded.get(key) is not None else ""
+        loaded = _loaded(found) if found is not None else None
+        return "" if loaded is None else str(loaded)
 
     def lines(self) -> list[str]:
         out = list(self.lead)
@@ -141,7 +138,13 @@ def _items(section: Section, name: str) -> tuple[list[Item], list[str]]:
     for line in section.body:
         if ITEM_START.match(line):
             key = ITEM_START.match(line).group(1)  # type: ignore[union-attr]
-            items.append(Item(pending, [Field(key, ["    " + line[4:]])]))
+            # Comments indented like fields, right after an item's last field, close that item.
+            closing = 0
+            while items and closing < len(pending) and pending[closing].startswith("    #"):
+                closing += 1
+            if closing:
+                items[-1].tail.extend(pending[:closing])
+            items.append(Item(pending[closing:], [Field(key, ["    " + line[4:]])]))
             pending = []
         elif not items:
             if line.strip() and not line.lstrip().startswith("#"):
@@ -157,7 +160,7 @@ def _items(section: Section, name: str) -> tuple[list[Item], list[str]]:
             items[-1].fields[-1].lines.append(line)
             pending = []
     if items:
-        items[-1].tail = pending
+        items[-1].tail.extend(pending)
     return items, [] if items else pending
 
 
@@ -179,10 +182,49 @@ def _update(item: Item, new: dict[str, Any], owned: tuple[str, ...]) -> None:
             continue
         existing = next((entry for entry in item.fields if entry.key == key), None)
         if existing is not None:
-            existing.lines = _rendered(key, new[key])
+            if not _same(existing, new[key]):
+                # An unchanged value keeps its lines as written, with any comment at their end.
+                existing.lines = _rendered(key, new[key])
             continue
         position = next((i for i, entry in enumerate(item.fields) if entry.key == "description"), len(item.fields))
         item.fields.insert(position, Field(key, _rendered(key, new[key])))
+
+
+def _loaded(entry: Field) -> Any:
+    text = "\n".join(line[4:] if line.startswith("    ") else line for line in entry.lines)
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    return loaded.get(entry.key) if isinstance(loaded, dict) else None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    return str(value).strip()
+
+
+def _same(entry: Field, value: Any) -> bool:
+    """Return whether a field as written already says value."""
+    same: bool = _plain(_loaded(entry)) == _plain(value)
+    return same
+
+
+def _in_style(item: Item, new: dict[str, Any], end: str) -> dict[str, Any]:
+    """Return the new fields written the way the item already writes them: end or duration, track or tracks."""
+    keys = {entry.key for entry in item.fields}
+    styled: dict[str, Any] = {}
+    for key, value in new.items():
+        if key == "duration" and "end" in keys and end:
+            styled["end"] = end
+        elif key == "track" and "tracks" in keys:
+            styled["tracks"] = [value]
+        else:
+            styled[key] = value
+    return styled
 
 
 def _new_item(new: dict[str, Any]) -> Item:
@@ -197,34 +239,45 @@ def _new_item(new: dict[str, Any]) -> Item:
     return Item([], fields)
 
 
-def merge(existing: str, document: dict[str, Any], header_line: str) -> str:
-    """Return the existing event.yaml text with the imported document merged in."""
+def merge(existing: str, document: dict[str, Any], header_line: str, ends: dict[str, str]) -> str:
+    """Return the existing event.yaml text with the imported document merged in; ends are local end times by id."""
     header, sections, trailing = _split_sections(existing)
     missing = [name for name in SECTIONS if name not in sections]
     if missing:
         raise MergeError(1, f"the file has no '{missing[0]}:' section")
-    _update_event(sections["event"], document["event"])
+    defaults = _update_event(sections["event"], document["event"])
     imported = {name: {item["id"] for item in document[name]} for name in OWNED}
     kept: dict[str, list[Item]] = {}
+    spacing: dict[str, bool] = {}
     for name, always in OWNED.items():
         owned = always + tuple(key for key in SOMETIMES_OWNED[name] if any(key in item for item in document[name]))
         items, loose = _items(sections[name], name)
-        by_id = {item.value("id"): item for item in items}
+        incoming = {new["id"]: new for new in document[name]}
         merged: list[Item] = []
-        for new in document[name]:
-            old = by_id.get(new["id"])
-            if old is None:
-                merged.append(_new_item(new))
-            else:
-                _update(old, new, owned)
+        # Items keep the file's order; removed ones go, unless they were made by hand (no source_id).
+        for old in items:
+            ident = old.value("id")
+            if ident in incoming:
+                new = incoming.pop(ident)
+                styled = _in_style(old, new, ends.get(ident, "") if name == "sessions" else "")
+                present = {entry.key for entry in old.fields}
+                for key, value in defaults.items():
+                    # The event's own location or join link already applies; do not repeat it on the session.
+                    if name == "sessions" and key not in present and styled.get(key) == value:
+                        del styled[key]
+                _update(old, styled, owned)
                 merged.append(old)
-        merged.extend(item for item in items if item.value("id") not in imported[name] and not item.value("source_id"))
-        if items and merged and not merged[-1].tail and items[-1].tail:
-            merged[-1].tail = items[-1].tail
-        for item in merged[:-1]:
-            if item.tail:
-                item.tail = []
+            elif not old.value("source_id"):
+                merged.append(old)
+        for new in incoming.values():
+            # New sessions go before the first later one; new tracks and speakers at the end.
+            later = next(
+                (i for i, item in enumerate(merged) if name == "sessions" and item.value("start") > str(new["start"])),
+                len(merged),
+            )
+            merged.insert(later, _new_item(new))
         kept[name] = merged
+        spacing[name] = any(item.lead[:1] == [""] for item in items[1:]) or (not items and name == "sessions")
         sections[name].body = loose
     _drop_unused(kept, imported)
     out = list(header)
@@ -240,7 +293,7 @@ def merge(existing: str, document: dict[str, Any], header_line: str) -> str:
             continue
         out.append(f"{name}:")
         for index, item in enumerate(kept[name]):
-            _space(item, first=index == 0, spaced=name == "sessions")
+            _space(item, first=index == 0, spaced=spacing[name])
             out.extend(item.lines())
     out.extend(trailing)
     text = "\n".join(out) + "\n"
@@ -248,14 +301,16 @@ def merge(existing: str, document: dict[str, Any], header_line: str) -> str:
 
 
 def _space(item: Item, first: bool, spaced: bool) -> None:
-    """Put one blank line before every session but the first, as feeds import writes them."""
-    while item.lead and item.lead[0] == "":
-        item.lead.pop(0)
-    if spaced and not first:
+    """Keep the list's spacing: a blank line before every item but the first when the list has them."""
+    if first:
+        while item.lead[:1] == [""]:
+            item.lead.pop(0)
+    elif spaced and item.lead[:1] != [""]:
         item.lead.insert(0, "")
 
 
-def _update_event(section: Section, event: dict[str, Any]) -> None:
+def _update_event(section: Section, event: dict[str, Any]) -> dict[str, str]:
+    """Widen the event's days, add speaker_overlaps, and return its location and join_url as written."""
     found: dict[str, int] = {}
     for index, line in enumerate(section.body):
         match = EVENT_FIELD.match(line)
@@ -270,6 +325,13 @@ def _update_event(section: Section, event: dict[str, Any]) -> None:
         section.body[found[key]] = render_field(key, chosen, "  ")
     if "speaker_overlaps" not in found:
         section.body.append(render_field("speaker_overlaps", event["speaker_overlaps"], "  "))
+    defaults = {}
+    for key in ("location", "join_url"):
+        if key in found:
+            loaded = yaml.safe_load(section.body[found[key]].strip())
+            if isinstance(loaded, dict) and loaded.get(key):
+                defaults[key] = str(loaded[key])
+    return defaults
 
 
 def _drop_unused(kept: dict[str, list[Item]], imported: dict[str, set[str]]) -> None:
