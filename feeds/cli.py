@@ -212,8 +212,13 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(describe(change))
     else:
         temporary = target.with_name(f".{target.name}.import")
-        temporary.write_text(result.text, encoding="utf-8")
-        temporary.replace(target)
+        try:
+            temporary.write_text(result.text, encoding="utf-8")
+            temporary.replace(target)
+        except OSError as err:
+            temporary.unlink(missing_ok=True)
+            print(f"error: {target}: cannot be written ({err.strerror or err}); nothing was written", file=sys.stderr)
+            return 1
         print(
             f"{target}: {len(event.sessions)} sessions, {len(event.speakers)} speakers, {len(event.tracks)} tracks "
             f"from {args.source} ({result.format_name})"
