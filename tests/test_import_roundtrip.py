@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,8 @@ from feeds import cli
 from feeds.load import load_event
 from feeds.model import Event
 
-from .conftest import REAL_EVENT, SMALL_EVENT
+from .conftest import REAL_EVENT, SMALL_EVENT, Clock
+from .test_sync import remove_session
 
 FESTIVAL_SESSIONS = 300
 
@@ -99,3 +101,30 @@ def test_importing_our_own_schedule_gives_back_the_event(
         assert back.info.url == original.info.url
         # The guids prove the calendar domain, so the imported event serves the very same UIDs.
         assert back.info.uid_domain == original.info.uid_domain
+
+
+@pytest.mark.parametrize("document", ["schedule.json", "schedule.xml"])
+def test_round_trip_after_a_move_and_a_removal(
+    make_app: Callable[..., Flask], tmp_path: Path, clock: Clock, capsys: pytest.CaptureFixture[str], document: str
+) -> None:
+    # The export then says "Moved from ..." and keeps a removed session's placeholder; neither is the event.
+    source = source_of("small", tmp_path)
+    client = make_app(source).test_client()
+    assert client.get("/conference.ics").status_code == 200
+    text = source.read_text(encoding="utf-8")
+    text = text.replace(
+        "start: 2024-03-30 09:15\n    end: 2024-03-30 10:00", "start: 2024-03-30 11:00\n    end: 2024-03-30 11:45"
+    )
+    source.write_text(remove_session(text, "night-owl"), encoding="utf-8")
+    os.utime(source, (1_800_000_000, 1_800_000_000))
+    clock.advance(hours=1)
+    response = client.get(f"/{document}")
+    assert b"Moved from" in response.data and b"Removed from the schedule." in response.data
+    exported = tmp_path / document
+    exported.write_bytes(response.data)
+    target = tmp_path / "imported.yaml"
+    assert cli.main(["import", str(exported), "-o", str(target), "--timezone", "Europe/Berlin"]) == 0
+    out = capsys.readouterr().out
+    assert "1 session had was a removed session's placeholder (left out)" not in out
+    assert "1 session was a removed session's placeholder (left out)" in out
+    assert essence(load_event(target)) == essence(load_event(source))

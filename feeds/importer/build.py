@@ -157,10 +157,16 @@ def build(draft: DraftEvent, existing: Event | None = None) -> Built:
         ],
     }
     built.ends = {ident: f"{session.end.astimezone(zone):%Y-%m-%d %H:%M}" for session, ident in sessions}
-    built.summary = [
-        f"{count} {kind}{'s' if count != 1 else ''} had {what}" for (kind, what), count in sorted(draft.lost.items())
-    ]
+    built.summary = [_lost_line(kind, what, count) for (kind, what), count in sorted(draft.lost.items())]
     return built
+
+
+def _lost_line(kind: str, what: str, count: int) -> str:
+    """Return one summary line: '12 sessions had a language', '1 session was a removed session's placeholder'."""
+    noun = kind if count == 1 else f"{kind}s"
+    if what.startswith("was "):
+        return f"{count} {noun} {what if count == 1 else 'were ' + what[4:]}"
+    return f"{count} {noun} had {what}"
 
 
 def _uid_domain(draft: DraftEvent, event_id: str, host: str) -> str:
