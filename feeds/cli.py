@@ -198,7 +198,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         fetched = importer.fetch(args.source)
         result = importer.import_schedule(fetched, args.format, args.timezone, existing, args.speaker_pattern)
-    except importer.ImportFailed as err:
+    except importer.SourceError as err:
         print(err.report(), file=sys.stderr)
         return 1
     for line in result.warnings + [str(w) for w in result.event.warnings]:

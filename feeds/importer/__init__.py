@@ -10,7 +10,7 @@ from ..load import EventFileError, parse_event
 from ..model import Event
 from .build import build
 from .c3voc_json import read_c3voc_json
-from .draft import DraftEvent, ImportFailed, SourceProblem
+from .draft import DraftEvent, SourceError, SourceProblem
 from .fetch import Fetched, fetch
 from .frab_xml import read_frab_xml
 from .ical import read_ical
@@ -19,7 +19,7 @@ from .sessionize import read_sessionize
 from .writer import render_document
 
 FORMATS = ("frab", "c3voc", "sessionize", "ical")
-__all__ = ["FORMATS", "ImportFailed", "Imported", "detect_format", "fetch", "import_schedule"]
+__all__ = ["FORMATS", "Imported", "SourceError", "detect_format", "fetch", "import_schedule"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ def import_schedule(
     """Return the event.yaml of a fetched source, merged into an existing (text, event) when given."""
     chosen = format_name or detect_format(fetched)
     if chosen not in FORMATS:
-        raise ImportFailed(
+        raise SourceError(
             [
                 SourceProblem(
                     fetched.name,
@@ -91,10 +91,10 @@ def import_schedule(
         )
     draft = _read(fetched, chosen, zone or (existing[1].info.timezone if existing else ""), speaker_pattern)
     if draft.problems:
-        raise ImportFailed(draft.problems)
+        raise SourceError(draft.problems)
     built = build(draft, existing[1] if existing else None)
     if draft.problems:
-        raise ImportFailed(draft.problems)
+        raise SourceError(draft.problems)
     lines = header(draft, when or datetime.now(UTC))
     if existing is None:
         text = render_document(lines, built.document)
@@ -102,13 +102,13 @@ def import_schedule(
         try:
             text = merge(existing[0], built.document, f"# {lines[0]}", built.ends)
         except MergeError as err:
-            raise ImportFailed(
+            raise SourceError(
                 [SourceProblem(existing[1].source_name, max(err.line, 1), 1, f"cannot merge into this file: {err}")]
             ) from None
     try:
         event = parse_event(text.encode(), "event.yaml (imported)")
     except EventFileError as err:
-        raise ImportFailed(
+        raise SourceError(
             [
                 SourceProblem(fetched.name, 1, 1, f"the imported event.yaml does not pass feeds check: {p}")
                 for p in err.problems

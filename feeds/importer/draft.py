@@ -25,7 +25,7 @@ class SourceProblem:
         return f"{self.source}:{self.line}:{self.column}: {self.message}"
 
 
-class ImportFailed(Exception):
+class SourceError(Exception):
     """The source cannot be imported; `problems` says every reason."""
 
     def __init__(self, problems: list[SourceProblem]) -> None:

@@ -8,7 +8,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from .draft import ImportFailed, SourceProblem
+from .draft import SourceError, SourceProblem
 
 # A FOSDEM-sized schedule.xml is a few MB; nothing a schedule tool writes comes near this.
 DEFAULT_MAX_SOURCE_BYTES = 20_000_000
@@ -36,8 +36,8 @@ def is_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
 
 
-def _too_big(name: str, limit: int) -> ImportFailed:
-    return ImportFailed(
+def _too_big(name: str, limit: int) -> SourceError:
+    return SourceError(
         [
             SourceProblem(
                 name, 1, 1, f"is over {limit:,} bytes, the import limit; raise FEEDS_MAX_IMPORT_BYTES if it is real"
@@ -46,8 +46,8 @@ def _too_big(name: str, limit: int) -> ImportFailed:
     )
 
 
-def _fail(name: str, message: str) -> ImportFailed:
-    return ImportFailed([SourceProblem(name, 1, 1, message)])
+def _fail(name: str, message: str) -> SourceError:
+    return SourceError([SourceProblem(name, 1, 1, message)])
 
 
 def fetch(source: str, limit: int | None = None) -> Fetched:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import defusedxml.common
 import defusedxml.expatreader
 
-from .draft import DraftEvent, DraftSession, ImportFailed, SourceProblem, end_after
+from .draft import DraftEvent, DraftSession, SourceError, SourceProblem, end_after
 from .schedule import (
     description_of,
     guess_zone,
@@ -81,7 +81,7 @@ class _Builder(xml.sax.handler.ContentHandler):
     def startElement(self, name: str, attrs: xml.sax.xmlreader.AttributesImpl) -> None:
         line, column = self.where()
         if len(self.stack) >= MAX_DEPTH:
-            raise ImportFailed(
+            raise SourceError(
                 [
                     SourceProblem(
                         self.name,
@@ -115,7 +115,7 @@ def parse_xml(data: bytes, name: str) -> Node:
     try:
         parser.parse(io.BytesIO(data))
     except xml.sax.SAXParseException as err:
-        raise ImportFailed(
+        raise SourceError(
             [
                 SourceProblem(
                     name,
@@ -127,7 +127,7 @@ def parse_xml(data: bytes, name: str) -> Node:
         ) from None
     except defusedxml.common.EntitiesForbidden:
         line, column = builder.where()
-        raise ImportFailed(
+        raise SourceError(
             [
                 SourceProblem(
                     name, line, column, "declares XML entities, which are refused (they can expand without limit)"
@@ -136,14 +136,14 @@ def parse_xml(data: bytes, name: str) -> Node:
         ) from None
     except defusedxml.common.ExternalReferenceForbidden:
         line, column = builder.where()
-        raise ImportFailed(
+        raise SourceError(
             [SourceProblem(name, line, column, "refers to an external entity, which is refused")]
         ) from None
     except defusedxml.common.DefusedXmlException as err:
         line, column = builder.where()
-        raise ImportFailed([SourceProblem(name, line, column, f"refused: {err}")]) from None
+        raise SourceError([SourceProblem(name, line, column, f"refused: {err}")]) from None
     if builder.root is None:
-        raise ImportFailed([SourceProblem(name, 1, 1, "holds no XML element")])
+        raise SourceError([SourceProblem(name, 1, 1, "holds no XML element")])
     return builder.root
 
 

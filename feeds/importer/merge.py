@@ -190,21 +190,26 @@ def _update(item: Item, new: dict[str, Any], owned: tuple[str, ...]) -> None:
         item.fields.insert(position, Field(key, _rendered(key, new[key])))
 
 
-def _loaded(entry: Field) -> Any:
-    text = "\n".join(line[4:] if line.startswith("    ") else line for line in entry.lines)
+def _text_of(text: str) -> Any:
+    """Return YAML text as strings, lists and mappings, with no value turned into a number, date or boolean."""
     try:
-        loaded = yaml.safe_load(text)
+        return yaml.load(text, Loader=yaml.BaseLoader)
     except yaml.YAMLError:
         return None
+
+
+def _loaded(entry: Field) -> Any:
+    loaded = _text_of("\n".join(line[4:] if line.startswith("    ") else line for line in entry.lines))
     return loaded.get(entry.key) if isinstance(loaded, dict) else None
 
 
 def _plain(value: Any) -> Any:
+    """Return a value as the text event.yaml holds: true/false for booleans, strings in lists."""
     if isinstance(value, list):
         return [str(item) for item in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    return str(value).strip()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return None if value is None else str(value).strip()
 
 
 def _same(entry: Field, value: Any) -> bool:
@@ -320,7 +325,7 @@ def _update_event(section: Section, event: dict[str, Any]) -> dict[str, str]:
         if key not in found:
             section.body.append(render_field(key, event[key], "  "))
             continue
-        old = str(yaml.safe_load(section.body[found[key]].strip().split(":", 1)[1]) or "")
+        old = str(_text_of(section.body[found[key]].strip().split(":", 1)[1]) or "")
         chosen = pick(old, event[key]) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", old) else event[key]
         section.body[found[key]] = render_field(key, chosen, "  ")
     if "speaker_overlaps" not in found:
@@ -328,7 +333,7 @@ def _update_event(section: Section, event: dict[str, Any]) -> dict[str, str]:
     defaults = {}
     for key in ("location", "join_url"):
         if key in found:
-            loaded = yaml.safe_load(section.body[found[key]].strip())
+            loaded = _text_of(section.body[found[key]].strip())
             if isinstance(loaded, dict) and loaded.get(key):
                 defaults[key] = str(loaded[key])
     return defaults
@@ -342,7 +347,7 @@ def _drop_unused(kept: dict[str, list[Item]], imported: dict[str, set[str]]) -> 
             entry = next((f for f in session.fields if f.key == key), None)
             if entry is None:
                 continue
-            loaded = yaml.safe_load("\n".join(line[4:] for line in entry.lines))
+            loaded = _text_of("\n".join(line[4:] for line in entry.lines))
             value = loaded.get(key) if isinstance(loaded, dict) else None
             used[name].update(str(v) for v in (value if isinstance(value, list) else [value] if value else []))
     for name in ("tracks", "speakers"):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..load import byte_position
-from .draft import ImportFailed, SourceProblem
+from .draft import SourceError, SourceProblem
 
 # The pure-Python scanner lets parse_object and parse_array be replaced; typeshed does not list these names.
 _make_scanner: Any = getattr(json.scanner, "py_make_scanner")  # noqa: B009
@@ -26,7 +26,7 @@ def decode(data: bytes, name: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         line, column = byte_position(data, err.start)
-        raise ImportFailed(
+        raise SourceError(
             [SourceProblem(name, line, column, f"byte 0x{data[err.start]:02x} is not UTF-8; save the file as UTF-8")]
         ) from None
 
@@ -100,10 +100,10 @@ def load_json(text: str, name: str) -> Any:
     try:
         return _Decoder().decode(text)
     except json.JSONDecodeError as err:
-        raise ImportFailed([SourceProblem(name, err.lineno, err.colno, f"not valid JSON: {err.msg}")]) from None
+        raise SourceError([SourceProblem(name, err.lineno, err.colno, f"not valid JSON: {err.msg}")]) from None
     except _TooDeep as err:
         line, column = position(text, err.offset)
-        raise ImportFailed(
+        raise SourceError(
             [
                 SourceProblem(
                     name, line, column, f"nested more than {MAX_DEPTH} levels deep; no schedule is shaped like this"
