@@ -113,6 +113,7 @@ def test_pentabarf_without_a_zone_is_refused_with_the_fix(tmp_path: Path, capsys
     code, _, err = run_import(tmp_path, capsys, str(IMPORT / "pentabarf.xml"), "-o", str(tmp_path / "event.yaml"))
     assert code == 1
     assert "pentabarf.xml:18:7: the times have no offsets" in err and "give --timezone ZONE" in err
+    assert "1 problem found" in err
     assert not (tmp_path / "event.yaml").exists()
 
 

@@ -30,6 +30,7 @@ from .text import one_line, plain
 
 MAX_DEPTH = 32
 FORMAT_NAME = "frab schedule.xml"
+NO_ZONE = "the times have no offsets and the file names no time zone; give --timezone ZONE"
 
 
 @dataclass(slots=True)
@@ -198,7 +199,7 @@ def read_frab_xml(data: bytes, name: str, zone_name: str = "") -> DraftEvent:
                 "Give --timezone (for example --timezone Europe/Brussels) to choose the zone yourself"
             )
         elif not draft.problems:
-            draft.problem(1, 1, "the times have no offsets and the file names no time zone; give --timezone ZONE")
+            draft.problem(1, 1, NO_ZONE)
     return draft
 
 
@@ -283,9 +284,9 @@ def _start(draft: DraftEvent, day: Node, event: Node, zone: ZoneInfo | None) -> 
         draft.problem(where.line, where.column, "<event> has neither a <date> nor a <start> time on a <day date=...>")
         return None
     if zone is None:
-        draft.problem(
-            event.line, event.column, "the times have no offsets and the file names no time zone; give --timezone ZONE"
-        )
+        # One line says it for the whole file: every event after the first has the same problem.
+        if not any(problem.message == NO_ZONE for problem in draft.problems):
+            draft.problem(event.line, event.column, NO_ZONE)
         return None
     moment = datetime.combine(day_date, clock, zone)
     day_start = parse_instant(day.attrs.get("start", ""))
