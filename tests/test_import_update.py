@@ -234,3 +234,23 @@ def test_reimporting_our_own_export_into_the_original_file_only_records_source_i
     assert sum(line.startswith("+     source_id: ") for line in added) == len(load_event(event_file).sessions)
     os.utime(event_file, (1_800_000_000, 1_800_000_000))
     assert client.get("/conference.ics").data == before
+
+
+def test_a_file_in_another_layout_is_refused_not_merged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    event_file = tmp_path / "event.yaml"
+    assert cli.main(["import", str(PRETALX), "-o", str(event_file)]) == 0
+    text = event_file.read_text(encoding="utf-8")
+    start = text.index("tracks:\n")
+    end = text.index("\n# Speakers")
+    flow = 'tracks: [{id: community, name: Community}, {id: python-core, name: Python Core}, {id: pydata-machine-learning, name: "PyData: Machine Learning"}]\n'
+    event_file.write_text(text[:start] + flow + text[end:], encoding="utf-8")
+    before = event_file.read_text(encoding="utf-8")
+    line = before[: before.index("tracks: [")].count("\n") + 1
+    capsys.readouterr()
+    assert cli.main(["import", str(PRETALX), "--update", str(event_file)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"{event_file}:{line}:1: cannot merge into this file: 'tracks' must be a list written one item per '  - ' line"
+        in err
+    )
+    assert event_file.read_text(encoding="utf-8") == before

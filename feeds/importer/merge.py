@@ -88,6 +88,7 @@ class Section:
     lead: list[str]
     head: str
     body: list[str]
+    line: int = 1
 
 
 def _split_sections(text: str) -> tuple[list[str], dict[str, Section], list[str]]:
@@ -106,7 +107,7 @@ def _split_sections(text: str) -> tuple[list[str], dict[str, Section], list[str]
                 raise MergeError(number, f"top-level key '{key}' is not one the merge knows or appears twice")
             if current is None:
                 header, pending = _split_header(pending)
-            current = Section(pending, line, [])
+            current = Section(pending, line, [], number)
             sections[key] = current
             pending = []
         elif line.strip() == "" or line.lstrip().startswith("#"):
@@ -134,7 +135,7 @@ def _items(section: Section, name: str) -> tuple[list[Item], list[str]]:
     if section.head.strip() != f"{name}:":
         if section.head.strip() in {f"{name}: []", f"{name}:[]"}:
             return [], []
-        raise MergeError(0, f"'{name}' must be a list written one item per '  - ' line")
+        raise MergeError(section.line, f"'{name}' must be a list written one item per '  - ' line")
     for line in section.body:
         if ITEM_START.match(line):
             key = ITEM_START.match(line).group(1)  # type: ignore[union-attr]
@@ -148,7 +149,7 @@ def _items(section: Section, name: str) -> tuple[list[Item], list[str]]:
             pending = []
         elif not items:
             if line.strip() and not line.lstrip().startswith("#"):
-                raise MergeError(0, f"'{name}' has a line before its first '  - ' item: {line.strip()[:40]}")
+                raise MergeError(section.line, f"'{name}' has a line before its first '  - ' item: {line.strip()[:40]}")
             pending.append(line)
         elif FIELD_START.match(line):
             items[-1].fields.append(Field(FIELD_START.match(line).group(1), [line], pending))  # type: ignore[union-attr]
