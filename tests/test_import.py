@@ -10,12 +10,15 @@ from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feeds import cli
 from feeds.importer import detect_format, fetch
 from feeds.importer.ids import IdMaker, shorten, slug_of
-from feeds.importer.text import html_to_text, plain
-from feeds.load import load_event
+from feeds.importer.text import html_to_text, one_line, plain
+from feeds.importer.writer import render_document
+from feeds.load import load_event, parse_event
 from feeds.model import Event
 
 from .conftest import ROOT
@@ -447,3 +450,46 @@ def test_repeated_source_ids_keep_both_sessions(tmp_path: Path, capsys: pytest.C
     assert "two sessions have the source id 'same@x'; the second is imported without it" in err
     event = load_event(target)
     assert [(s.id, s.source_id) for s in event.sessions] == [("office-hour", "same@x"), ("office-hour-2", "")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    title=st.text(
+        alphabet=st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")), min_size=1, max_size=60
+    ).filter(lambda text: text.strip() != ""),
+    description=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Co", "Cn", "Zl", "Zp"), blacklist_characters="\r\x85"),
+        max_size=120,
+    ),
+)
+def test_the_writer_quotes_any_text_so_it_reads_back(title: str, description: str) -> None:
+    # Text reaches the writer the way every reader hands it over: through plain() and one_line().
+    title, description = one_line(title) or "t", plain(description)
+    document = {
+        "event": {
+            "id": "x-event",
+            "name": title,
+            "timezone": "UTC",
+            "uid_domain": "example.org",
+            "url": "https://example.org/",
+            "description": "d",
+            "first_day": "2024-01-01",
+            "last_day": "2024-01-01",
+        },
+        "tracks": [],
+        "speakers": [],
+        "sessions": [
+            {
+                "id": "s",
+                "title": title,
+                "start": "2024-01-01 09:00",
+                "duration": "1h",
+                "tracks": [],
+                "description": description,
+            }
+        ],
+    }
+    event = parse_event(render_document(["header"], document).encode(), "event.yaml")
+    assert event.info.name == title
+    assert event.sessions[0].title == title
+    assert event.sessions[0].description == description
