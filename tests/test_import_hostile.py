@@ -148,3 +148,8 @@ def test_a_broken_existing_file_is_reported_like_feeds_check(
     assert code == 1 and "Traceback" not in err
     assert f"{existing}:3:3:" in err
     assert existing.read_text() == "event:\n  id: x\n  strat: 1\n"
+
+
+def test_a_broken_speaker_pattern_is_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    err = refused(tmp_path, capsys, IMPORT / "calendar.ics", "--speaker-pattern", "(unclosed")
+    assert "--speaker-pattern '(unclosed' is not a regular expression" in err

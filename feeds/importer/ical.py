@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rruleset, rrulestr
 
-from .draft import DraftEvent, DraftSession, end_after
+from .draft import DraftEvent, DraftSession, SourceError, SourceProblem, end_after
 from .schedule import known_zone
 from .sourcetext import decode
 from .text import one_line, plain
@@ -150,7 +150,16 @@ class _Reader:
     def __init__(self, name: str, zone_name: str, speaker_pattern: str) -> None:
         self.draft = DraftEvent(source=name, format_name=FORMAT_NAME)
         self.zone_name = zone_name
-        self.pattern = re.compile(speaker_pattern or DEFAULT_SPEAKER_PATTERN, re.IGNORECASE | re.MULTILINE)
+        try:
+            self.pattern = re.compile(speaker_pattern or DEFAULT_SPEAKER_PATTERN, re.IGNORECASE | re.MULTILINE)
+        except re.error as err:
+            raise SourceError(
+                [
+                    SourceProblem(
+                        name, 1, 1, f"--speaker-pattern '{speaker_pattern}' is not a regular expression ({err})"
+                    )
+                ]
+            ) from None
         self.zones: dict[str, ZoneInfo] = {}
         self.warned: set[str] = set()
         self.zone: ZoneInfo = ZoneInfo("UTC")
