@@ -6,8 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feeds import cli
+from feeds.importer import SourceError, import_schedule
+from feeds.importer.fetch import Fetched
 
 IMPORT = Path(__file__).resolve().parent / "fixtures" / "import"
 
@@ -153,3 +157,65 @@ def test_a_broken_existing_file_is_reported_like_feeds_check(
 def test_a_broken_speaker_pattern_is_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = refused(tmp_path, capsys, IMPORT / "calendar.ics", "--speaker-pattern", "(unclosed")
     assert "--speaker-pattern '(unclosed' is not a regular expression" in err
+
+
+KEYS = [
+    "schedule",
+    "conference",
+    "days",
+    "rooms",
+    "events",
+    "title",
+    "date",
+    "start",
+    "end",
+    "duration",
+    "persons",
+    "participants",
+    "links",
+    "track",
+    "tracks",
+    "time_zone_name",
+    "acronym",
+    "guid",
+    "name",
+    "url",
+    "sessions",
+    "speakers",
+    "categories",
+    "items",
+    "categoryItems",
+    "startsAt",
+    "endsAt",
+    "id",
+    "fullName",
+    "questionAnswers",
+    "do_not_record",
+    "type",
+    "abstract",
+    "room",
+    "slug",
+    "color",
+]
+VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.sampled_from(
+        ["", "x", "UTC", "2024-01-01T10:00:00+01:00", "2024-01-01", "10:00", "00:30", "#abc", "https://x.org/"]
+    ),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=5),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(document=VALUES, reader=st.sampled_from(["c3voc", "sessionize"]))
+def test_json_of_any_shape_is_read_or_refused_with_a_message(document: object, reader: str) -> None:
+    fetched = Fetched("any.json", json.dumps(document).encode())
+    try:
+        imported = import_schedule(fetched, reader, "Europe/Berlin")
+    except SourceError as err:
+        assert err.problems and all(problem.line >= 1 and problem.column >= 1 for problem in err.problems)
+    else:
+        assert imported.event.info.timezone == "Europe/Berlin"

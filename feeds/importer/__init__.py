@@ -89,7 +89,17 @@ def import_schedule(
                 )
             ]
         )
-    draft = _read(fetched, chosen, zone or (existing[1].info.timezone if existing else ""), speaker_pattern)
+    try:
+        draft = _read(fetched, chosen, zone or (existing[1].info.timezone if existing else ""), speaker_pattern)
+    except (TypeError, AttributeError, KeyError, ValueError) as err:
+        # A value of a type the reader does not expect where it did not look; say so rather than crash.
+        raise SourceError(
+            [
+                SourceProblem(
+                    fetched.name, 1, 1, f"has a shape the {chosen} reader does not understand ({err}); check --from"
+                )
+            ]
+        ) from None
     if draft.problems:
         raise SourceError(draft.problems)
     built = build(draft, existing[1] if existing else None)

@@ -106,6 +106,9 @@ class _Reader:
         if duration is None and event.get("duration"):
             self.problem(event, f"duration '{event.get('duration')}' is not HH:MM")
             return
+        if duration is not None and duration < timedelta(0):
+            self.problem(event, f"event '{title}' ends before it starts")
+            return
         if duration is None or duration <= timedelta(0):
             self.draft.lose("no duration (given one minute, since event.yaml needs an end after the start)")
             duration = timedelta(minutes=1)

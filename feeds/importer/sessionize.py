@@ -48,7 +48,7 @@ class _Reader:
         tracks, others = self.categories(root)
         speakers = self.speakers(root)
         questions = {str(q.get("id")): one_line(q.get("question")) for q in _objects(root.get("questions"))}
-        sessions = root["sessions"]
+        sessions = _listed(root.get("sessions"))
         # Sessionize groups sessions by day in some exports: [{"groupName": ..., "sessions": [...]}].
         flat: list[Any] = []
         for item in sessions:
@@ -134,13 +134,16 @@ class _Reader:
             plenary=bool(session.get("isPlenumSession") or session.get("isServiceSession")),
             cancelled=str(session.get("status") or "").lower() in {"cancelled", "canceled"},
         )
-        for item in session.get("categoryItems") or []:
+        if end <= start:
+            self.problem(session, f"session '{title}' ends at {end:%H:%M}, not after its start at {start:%H:%M}")
+            return
+        for item in _listed(session.get("categoryItems")):
             key = str(item.get("id") if isinstance(item, dict) else item)
             if key in tracks:
                 draft.tracks.append(tracks[key])
             elif key in others:
                 self.draft.lose(f"a '{others[key]}' category")
-        for speaker in session.get("speakers") or []:
+        for speaker in _listed(session.get("speakers")):
             key = str(speaker.get("id") if isinstance(speaker, dict) else speaker)
             if key in speakers:
                 draft.speakers.append(speakers[key])
@@ -154,6 +157,10 @@ class _Reader:
             if session.get(field):
                 self.draft.lose(f"a {field}")
         self.draft.sessions.append(draft)
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _objects(value: Any) -> list[JsonObject]:
