@@ -493,3 +493,32 @@ def test_the_writer_quotes_any_text_so_it_reads_back(title: str, description: st
     assert event.info.name == title
     assert event.sessions[0].title == title
     assert event.sessions[0].description == description
+
+
+def test_ics_moved_occurrence_all_day_event_and_rdate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "series.ics"
+    source.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-CALNAME:Series\r\nX-WR-TIMEZONE:Europe/Berlin\r\n"
+        "BEGIN:VEVENT\r\nUID:daily@x\r\nDTSTART;TZID=Europe/Berlin:20240325T090000\r\nDURATION:PT1H\r\n"
+        "RRULE:FREQ=DAILY;UNTIL=20240327T235959Z\r\nRDATE;TZID=Europe/Berlin:20240328T090000\r\nSUMMARY:Daily\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:daily@x\r\nRECURRENCE-ID;TZID=Europe/Berlin:20240326T090000\r\n"
+        "DTSTART;TZID=Europe/Berlin:20240326T140000\r\nDURATION:PT1H\r\nSUMMARY:Daily (afternoon)\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:fair@x\r\nDTSTART;VALUE=DATE:20240330\r\nDTEND;VALUE=DATE:20240401\r\nSUMMARY:Fair\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n"
+    )
+    target = tmp_path / "event.yaml"
+    code, _, err = run_import(tmp_path, capsys, str(source), "-o", str(target))
+    assert code == 0, err
+    event = load_event(target)
+    daily = [(s.title, f"{s.start:%m-%d %H:%M}", s.source_id) for s in event.sessions if s.title.startswith("Daily")]
+    assert daily == [
+        ("Daily", "03-25 09:00", "daily@x/20240325T080000Z"),
+        ("Daily (afternoon)", "03-26 14:00", "daily@x/20240326T080000Z"),
+        ("Daily", "03-27 09:00", "daily@x/20240327T080000Z"),
+        ("Daily", "03-28 09:00", "daily@x/20240328T080000Z"),
+    ]
+    fair = event.session("fair")
+    assert fair is not None
+    # Two whole days across the change to summer time: 47 hours of real time, midnight to midnight.
+    assert (f"{fair.start:%m-%d %H:%M}", f"{fair.end:%m-%d %H:%M}") == ("03-30 00:00", "04-01 00:00")
+    assert (event.info.first_day.isoformat(), event.info.last_day.isoformat()) == ("2024-03-25", "2024-03-31")
