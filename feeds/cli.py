@@ -12,9 +12,9 @@ from pathlib import Path
 from .catalog import feed_path, list_feeds
 from .config import SettingsError, load_settings
 from .export import META, NGINX_CONF, ExportError, TerminalProgress, export_event
-from .ledger import Ledger, LedgerError, LedgerFile, advance, now_utc, pending
+from .ledger import Ledger, LedgerError, LedgerFile, advance, now_utc, pending, preview
 from .links import FORMATS, feed_links, find_feed, google_cid_warning, render_snippet, unknown_feed
-from .load import EventFileError, load_event
+from .load import EventFileError, load_event, parse_event, read_source
 from .model import Event
 from .publish import Publication, Settings
 from .publisher import release_event, release_folder
@@ -39,6 +39,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     released, _ = advance(ledger, event, moment, settings.tombstone_days)
     publication = Publication(event, released, settings)
     holds = find_holds(event, ledger, changes, settings.hold_removals)
+    for line in [str(warning) for warning in event.warnings]:
+        print(f"warning: {line}")
     for hold in holds:
         print(f"warning: {hold.reason}; {hold.advice}")
     for line in publication.warnings():
@@ -246,6 +248,51 @@ def cmd_links(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from . import importer
+
+    existing = None
+    if args.update:
+        update_path = Path(args.update)
+        data = read_source(update_path)
+        current = parse_event(data, str(update_path))
+        existing = (data.decode("utf-8"), current)
+    target = Path(args.output or args.update or "event.yaml")
+    try:
+        fetched = importer.fetch(args.source)
+        result = importer.import_schedule(fetched, args.format, args.timezone, existing, args.speaker_pattern)
+    except importer.SourceError as err:
+        print(err.report(), file=sys.stderr)
+        return 1
+    for line in result.warnings + [str(w) for w in result.event.warnings]:
+        print(f"warning: {line}", file=sys.stderr)
+    event = result.event
+    if args.dry_run:
+        ledger = LedgerFile(_settings(str(target), args.ledger).ledger_file).read(event.info.id)
+        changes = preview(ledger, event)
+        print(f"Importing {args.source} into {target} would change {plural(len(changes), 'thing')} subscribers see:")
+        for change in changes:
+            print(describe(change))
+    else:
+        temporary = target.with_name(f".{target.name}.import")
+        try:
+            temporary.write_text(result.text, encoding="utf-8")
+            temporary.replace(target)
+        except OSError as err:
+            temporary.unlink(missing_ok=True)
+            print(f"error: {target}: cannot be written ({err.strerror or err}); nothing was written", file=sys.stderr)
+            return 1
+        print(
+            f"{target}: {len(event.sessions)} sessions, {len(event.speakers)} speakers, {len(event.tracks)} tracks "
+            f"from {args.source} ({result.format_name})"
+        )
+    if result.summary:
+        print("Not in event.yaml (it has no field for these):")
+        for line in result.summary:
+            print(f"  {line}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="feeds", description="Publish subscribable calendar feeds from event.yaml.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -289,6 +336,27 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--format", choices=FORMATS, default="html", help="html (default), text or markdown")
     command.add_argument("--base-url", help="public base URL of the feeds (default: $FEEDS_BASE_URL)")
     command.set_defaults(func=cmd_links)
+    from .importer import FORMATS as IMPORT_FORMATS
+
+    text = "import a schedule (frab/pentabarf XML, pretalx/c3voc JSON, Sessionize JSON, iCalendar) into event.yaml"
+    command = commands.add_parser("import", help=text, description=text)
+    command.add_argument("source", help="a file or an http(s) URL")
+    command.add_argument("-o", "--output", help="the event file to write (default: the --update file, else event.yaml)")
+    command.add_argument(
+        "--from", dest="format", choices=IMPORT_FORMATS, default="", help="the format (default: detected)"
+    )
+    command.add_argument("--timezone", default="", help="the event's IANA time zone, for sources that do not say")
+    command.add_argument("--update", help="an event.yaml from an earlier import: keep its ids, comments and edits")
+    command.add_argument(
+        "--dry-run", action="store_true", help="print what subscribers would see change; write nothing"
+    )
+    command.add_argument(
+        "--speaker-pattern",
+        default="",
+        help="iCalendar: a regex with a 'names' group that finds speakers in descriptions",
+    )
+    command.add_argument("--ledger", help="the ledger that --dry-run compares with (default: beside the event file)")
+    command.set_defaults(func=cmd_import)
     return parser
 
 

@@ -29,15 +29,24 @@ DEFAULT_ROOM = "Main room"
 TALK = "talk"
 PLENARY = "plenary"
 # Characters XML 1.0 cannot carry; the loader already removes control characters, this is a second guard.
+# The c3voc acronym pattern allows hyphens only in a trailing '-2YYY-word'.
+ACRONYM_TAIL = re.compile(r"(.+?)(-2[0-9]{3}-[a-z]+)")
+SPEAKER_LINK = "Speaker: "
+TRACK_LINK = "Track: "
+SESSION_PAGE = "Session page"
+MORE_INFORMATION = "More information"
+ADD_TO_CALENDAR = "Add to calendar"
+JOIN_ONLINE = "Join online"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True, slots=True)
 class Person:
-    """A speaker as the apps list them."""
+    """A speaker as the apps list them, with the address of their page when they have one."""
 
     name: str
     biography: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +102,7 @@ class Schedule:
     time_zone_name: str
     base_url: str
     url: str
-    tracks: tuple[tuple[str, str], ...]
+    tracks: tuple[tuple[str, str, str], ...]
     rooms: tuple[str, ...]
     days: tuple[Day, ...]
 
@@ -101,6 +110,18 @@ class Schedule:
 def session_guid(uid: str) -> str:
     """Return the frab guid of a session: uuid5 of its iCalendar UID, stable forever."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, uid))
+
+
+def frab_acronym(event_id: str) -> str:
+    """Return the conference acronym the c3voc schema accepts: the event id with underscores for hyphens.
+
+    A trailing '-YYYY-word' keeps its hyphens, as the schema allows; ids shorter than four characters are
+    padded with underscores. Importers turn underscores back into hyphens.
+    """
+    match = ACRONYM_TAIL.fullmatch(event_id)
+    head, tail = (match.group(1), match.group(2)) if match else (event_id, "")
+    head = head.replace("-", "_").ljust(4, "_")
+    return head + tail
 
 
 def room_guid(name: str, uid_domain: str) -> str:
@@ -165,14 +186,14 @@ def build_schedule(publication: Publication, base_url: str) -> Schedule:
     return Schedule(
         version=schedule_version(publication.ledger),
         title=info.name,
-        acronym=info.id,
+        acronym=frab_acronym(info.id),
         start=info.first_day,
         end=info.last_day,
         timeslot=_timeslot([talk for talk in talks if not talk.cancelled]),
         time_zone_name=info.timezone,
         base_url=base_url + "/",
         url=info.url,
-        tracks=tuple((track.name, track.color) for track in event.tracks),
+        tracks=tuple((track.id, track.name, track.color) for track in event.tracks),
         rooms=rooms,
         days=tuple(days),
     )
@@ -189,16 +210,21 @@ def _talk(event: Event, entry: Entry, stay: Stay, base_url: str) -> Talk:
     elif entry.moved_from is not None and not cancelled:
         notes.append(f"Moved from {describe_time(entry.moved_from, content.zone_label)}")
     page = f"{base_url}/sessions/{entry.id}"
-    links = [Link(page, "Session page")]
+    links = [Link(page, SESSION_PAGE)]
     if content.url and content.url != page:
-        links.append(Link(content.url, "More information"))
+        links.append(Link(content.url, MORE_INFORMATION))
     if content.join_url and not cancelled:
-        links.append(Link(content.join_url, "Join online"))
-    links.append(Link(f"{page}.ics", "Add to calendar"))
+        links.append(Link(content.join_url, JOIN_ONLINE))
+    links.append(Link(f"{page}.ics", ADD_TO_CALENDAR))
     persons = []
     for ident, credit in content.speakers:
         speaker = event.speaker(ident)
-        persons.append(Person(speaker.name, speaker.bio) if speaker else Person(credit))
+        if speaker is None:
+            persons.append(Person(credit))
+            continue
+        persons.append(Person(speaker.name, speaker.bio, f"{base_url}/speakers/{speaker.id}"))
+        links.append(Link(f"{base_url}/speakers/{speaker.id}", SPEAKER_LINK + speaker.name))
+    links.extend(Link(f"{base_url}/tracks/{ident}", TRACK_LINK + name) for ident, name in content.tracks)
     track = content.tracks[0][1] if content.tracks else ("Plenary" if content.plenary else "")
     start = content.start.astimezone(zone)
     return Talk(
@@ -312,7 +338,7 @@ def render_schedule_json(publication: Publication, base_url: str) -> bytes:
                 "timeslot_duration": format_duration(schedule.timeslot),
                 "time_zone_name": schedule.time_zone_name,
                 "url": schedule.url,
-                "tracks": [{"name": name, "color": color} for name, color in schedule.tracks],
+                "tracks": [{"name": name, "slug": slug, "color": color} for slug, name, color in schedule.tracks],
                 "rooms": [
                     {"name": room, "guid": room_guid(room, publication.event.info.uid_domain)}
                     for room in schedule.rooms
@@ -352,7 +378,14 @@ def _talk_json(talk: Talk) -> dict[str, Any]:
         "description": talk.description,
         "recording_license": "",
         "do_not_record": talk.cancelled,
-        "persons": [{"name": p.name, "public_name": p.name, "biography": p.biography} for p in talk.persons],
+        "persons": [_person_json(person) for person in talk.persons],
         "links": [{"url": link.url, "title": link.title} for link in talk.links],
         "attachments": [],
     }
+
+
+def _person_json(person: Person) -> dict[str, str]:
+    data = {"name": person.name, "public_name": person.name, "biography": person.biography}
+    if person.url:
+        data["url"] = person.url
+    return data

@@ -28,9 +28,13 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .model import (
     CONFIRMED,
+    OVERLAP_ERROR,
+    OVERLAP_POLICIES,
+    OVERLAP_WARNING,
     STATUSES,
     Event,
     EventInfo,
+    Problem,
     Session,
     Speaker,
     Track,
@@ -39,6 +43,7 @@ from .model import (
 DEFAULT_MAX_BYTES = 5_000_000  # 5 MB
 MAX_REPORTED = 200
 MAX_ID_LENGTH = 64
+MAX_SOURCE_ID_LENGTH = 200
 # "Cancelled: " (11 octets) + title must stay under the 255-octet SUMMARY limit.
 MAX_TITLE_BYTES = 243
 CANCELLED_PREFIX = "Cancelled: "
@@ -75,21 +80,6 @@ SEPARATORS = str.maketrans({"\u2028": " ", "\u2029": " ", "\x85": " "})
 NOT_PLACES = {"localtime", "Factory"}
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with the file, at a position an editor can jump to."""
-
-    file: str
-    line: int
-    column: int
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
 class EventFileError(Exception):
@@ -414,6 +404,8 @@ class _Checker:
     def __init__(self, filename: str) -> None:
         self.filename = filename
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.overlap_policy = OVERLAP_ERROR
         self.zone: ZoneInfo | None = None
         self.zone_name = ""
         self.days: tuple[date, date] | None = None
@@ -423,6 +415,10 @@ class _Checker:
     def add(self, node: Node, path: str, message: str) -> None:
         mark = node.start_mark
         self.problems.append(Problem(self.filename, mark.line + 1, mark.column + 1, path, message))
+
+    def warn(self, node: Node, path: str, message: str) -> None:
+        mark = node.start_mark
+        self.warnings.append(Problem(self.filename, mark.line + 1, mark.column + 1, path, message))
 
     # -- shapes ------------------------------------------------------------
     def mapping(
@@ -655,6 +651,37 @@ class _Checker:
             return None
         return length
 
+    def source_id(self, node: Node | None, path: str) -> str:
+        if node is None:
+            return ""
+        raw = self.scalar(node, path, "the item's id in the schedule tool it was imported from")
+        if raw is None:
+            return ""
+        value = raw.strip()
+        if not value or len(value) > MAX_SOURCE_ID_LENGTH:
+            self.add(
+                node,
+                path,
+                f"expected a source id of 1 to {MAX_SOURCE_ID_LENGTH} characters, got {len(value)}",
+            )
+            return ""
+        if not value.isprintable():
+            self.add(node, path, f"expected a source id of printable characters, got {_quote(value)}")
+            return ""
+        return value
+
+    def choice(self, node: Node | None, path: str, choices: tuple[str, ...], default: str) -> str:
+        if node is None:
+            return default
+        wanted = " or ".join(f"'{choice}'" for choice in choices)
+        raw = self.scalar(node, path, wanted)
+        if raw is None:
+            return default
+        if raw not in choices:
+            self.add(node, path, f"expected {wanted}, got {_quote(raw)}" + suggest(raw.lower(), choices))
+            return default
+        return raw
+
     # -- the document --------------------------------------------------------
     def check(self, root: Node, digest: str) -> Event:
         top = self.mapping(root, "", ("event", "tracks", "speakers", "sessions"), ())
@@ -668,9 +695,15 @@ class _Checker:
         sessions = self.each(top.get("sessions"), "sessions", "sessions", self.session)
         for kind in ("track", "speaker", "session"):
             self.unique_ids(kind, top.get(f"{kind}s"), f"{kind}s")
+        self.unique_source_ids("track", tracks)
+        self.unique_source_ids("speaker", speakers)
+        self.unique_source_ids("session", sessions)
         for node, path, session in sessions:
             self.within_days(node, path, session)
+        if info is not None:
+            self.overlap_policy = info.speaker_overlaps
         self.overlaps(sessions)
+        self.unbooked(speakers, sessions)
         if self.problems or info is None:
             raise EventFileError(self.problems or [Problem(self.filename, 1, 1, "event", "missing")])
         return Event(
@@ -685,6 +718,7 @@ class _Checker:
                 for kind, items in (("track", tracks), ("speaker", speakers), ("session", sessions))
                 for node, _, item in items
             },
+            warnings=tuple(sorted(self.warnings, key=lambda p: (p.line, p.column))),
         )
 
     def each(
@@ -729,7 +763,7 @@ class _Checker:
                 "first_day",
                 "last_day",
             ),
-            ("timezone_label", "location", "join_url"),
+            ("timezone_label", "location", "join_url", "speaker_overlaps"),
         )
         if fields is None:
             return None
@@ -758,6 +792,9 @@ class _Checker:
             timezone_label=self.text(fields.get("timezone_label"), f"{path}.timezone_label"),
             location=self.text(fields.get("location"), f"{path}.location"),
             join_url=self.url(fields.get("join_url"), f"{path}.join_url"),
+            speaker_overlaps=self.choice(
+                fields.get("speaker_overlaps"), f"{path}.speaker_overlaps", OVERLAP_POLICIES, OVERLAP_ERROR
+            ),
         )
         return info
 
@@ -814,7 +851,7 @@ class _Checker:
 
     def track(self, node: Node, path: str) -> tuple[str, Track | None]:
         path = self.labelled(node, path)
-        fields = self.mapping(node, path, ("id", "name"), ("description", "color", "aliases"))
+        fields = self.mapping(node, path, ("id", "name"), ("description", "color", "aliases", "source_id"))
         if fields is None:
             return path, None
         track = Track(
@@ -823,12 +860,13 @@ class _Checker:
             description=self.text(fields.get("description"), f"{path}.description"),
             color=self.color(fields.get("color"), f"{path}.color"),
             aliases=self.slugs(fields.get("aliases"), f"{path}.aliases", "old ids"),
+            source_id=self.source_id(fields.get("source_id"), f"{path}.source_id"),
         )
         return path, track
 
     def speaker(self, node: Node, path: str) -> tuple[str, Speaker | None]:
         path = self.labelled(node, path)
-        fields = self.mapping(node, path, ("id", "name"), ("role", "affiliation", "bio", "aliases"))
+        fields = self.mapping(node, path, ("id", "name"), ("role", "affiliation", "bio", "aliases", "source_id"))
         if fields is None:
             return path, None
         speaker = Speaker(
@@ -838,6 +876,7 @@ class _Checker:
             affiliation=self.text(fields.get("affiliation"), f"{path}.affiliation"),
             bio=self.text(fields.get("bio"), f"{path}.bio"),
             aliases=self.slugs(fields.get("aliases"), f"{path}.aliases", "old ids"),
+            source_id=self.source_id(fields.get("source_id"), f"{path}.source_id"),
         )
         return path, speaker
 
@@ -860,6 +899,7 @@ class _Checker:
                 "location",
                 "join_url",
                 "aliases",
+                "source_id",
             ),
         )
         if fields is None:
@@ -894,6 +934,7 @@ class _Checker:
         location = self.text(fields.get("location"), f"{path}.location")
         join_url = self.url(fields.get("join_url"), f"{path}.join_url")
         aliases = self.slugs(fields.get("aliases"), f"{path}.aliases", "old ids")
+        source_id = self.source_id(fields.get("source_id"), f"{path}.source_id")
         if start is None or end is None:
             return path, None
         session = Session(
@@ -910,6 +951,7 @@ class _Checker:
             location=location,
             join_url=join_url,
             aliases=aliases,
+            source_id=source_id,
         )
         return path, session
 
@@ -932,6 +974,13 @@ class _Checker:
             track = self.slug(fields["track"], f"{path}.track", "a track id")
             return self.resolve(node, path, "track", (track,) if track else (), "track")
         if "tracks" in fields:
+            if _is_null(fields["tracks"]):
+                self.add(
+                    fields["tracks"],
+                    f"{path}.tracks",
+                    "expected a list of track ids, got nothing; write 'tracks: []' for a session in no track",
+                )
+                return ()
             tracks = self.slugs(fields["tracks"], f"{path}.tracks", "track ids")
             return self.resolve(node, path, "tracks", tracks, "track")
         return ()
@@ -1004,6 +1053,41 @@ class _Checker:
                     f"an alias must not match another {kind}'s id or alias"
                 )
             self.add(name_node, where, message)
+
+    def unique_source_ids(
+        self,
+        kind: str,
+        items: list[tuple[Node, str, Track]] | list[tuple[Node, str, Speaker]] | list[tuple[Node, str, Session]],
+    ) -> None:
+        """Report a source_id that two items of one kind share."""
+        seen: dict[str, tuple[Node, str]] = {}
+        for node, path, item in items:
+            if not item.source_id:
+                continue
+            where = self.field_node(node, "source_id") or node
+            if item.source_id not in seen:
+                seen[item.source_id] = (where, item.id)
+                continue
+            first, owner = seen[item.source_id]
+            mark = first.start_mark
+            self.add(
+                where,
+                f"{path}.source_id",
+                f"source_id {_quote(item.source_id)} is already the source_id of {kind} {_quote(owner)} "
+                f"(line {mark.line + 1}, column {mark.column + 1}); each {kind} comes from a different item of its source",
+            )
+
+    def unbooked(self, speakers: list[tuple[Node, str, Speaker]], sessions: list[tuple[Node, str, Session]]) -> None:
+        """Warn about each speaker that no session lists."""
+        booked = {ident for _, _, session in sessions for ident in session.speakers}
+        for node, path, speaker in speakers:
+            if speaker.id and speaker.id not in booked:
+                self.warn(
+                    node,
+                    path,
+                    f"speaker {_quote(speaker.name)} is in no session; add {_quote(speaker.id)} to a session's "
+                    "speakers, or remove the speaker",
+                )
 
     @staticmethod
     def field_node(node: Node, name: str) -> Node | None:
@@ -1093,7 +1177,8 @@ class _Checker:
                             if isinstance(item, ScalarNode) and aliases.get(str(item.value)) == speaker:
                                 where, suffix = item, f"[{index}]"
                                 break
-                    self.add(
+                    report = self.warn if self.overlap_policy == OVERLAP_WARNING else self.add
+                    report(
                         where,
                         f"{path}.speakers{suffix}",
                         f"speaker {_quote(speaker)} is also in session {_quote(busy.id)} "
@@ -1345,10 +1430,20 @@ class IncrementalParser:
         checker = _Checker(filename)
         checker.days = event.value.days
         checker.known = {"track": context.tracks, "speaker": context.speakers}
+        checker.overlap_policy = event.value.info.speaker_overlaps
         for session, _ in sessions:
             checker.within_days(_NOWHERE, "", session)
         checker.overlaps([(_NOWHERE, "", session) for session, _ in sessions])
-        if checker.problems or not (_unique_names(tracks) and _unique_names(speakers) and _unique_names(sessions)):
+        if checker.problems or checker.warnings:
+            raise _FallbackError  # an overlap is reported at a speaker in a session, which only its nodes tell
+        checker.unbooked(
+            [
+                (_at(position), f"speakers[{index}] (id {_quote(speaker.id)})", speaker)
+                for index, (speaker, position) in enumerate(speakers)
+            ],
+            [(_NOWHERE, "", session) for session, _ in sessions],
+        )
+        if not all(_unique_names(items) and _unique_sources(items) for items in (tracks, speakers, sessions)):
             raise _FallbackError
         return Event(
             info=event.value.info,
@@ -1362,6 +1457,7 @@ class IncrementalParser:
                 for kind, items in (("track", tracks), ("speaker", speakers), ("session", sessions))
                 for item, position in items
             },
+            warnings=tuple(checker.warnings),
         )
 
     def _context_for(self, event: _EventPart, tracks: dict[str, str], speakers: dict[str, str]) -> _Context:
@@ -1370,6 +1466,12 @@ class IncrementalParser:
         if last is None or (last.zone_name, last.tracks, last.speakers) != (event.zone_name, tracks, speakers):
             last = self._context = _Context(event.zone, event.zone_name, tracks, speakers)
         return last
+
+
+def _at(position: tuple[int, int]) -> Node:
+    """Return a node that stands for an item at a 1-based line and column, for a warning about it."""
+    mark = yaml.Mark("", 0, position[0] - 1, position[1] - 1, None, 0)
+    return ScalarNode(STR_TAG, "", mark, mark)
 
 
 def _compose_alone(chunk: str, filename: str) -> Node:
@@ -1466,6 +1568,12 @@ def _items(parts: list[tuple[_Part | None, int]], kind: type[T]) -> list[tuple[T
             raise _FallbackError
         items.append((part.value, (line + part.line + 1, part.column + 1)))
     return items
+
+
+def _unique_sources(items: Sequence[tuple[Track | Speaker | Session, tuple[int, int]]]) -> bool:
+    """Return whether no source_id is used twice among the items (what _Checker.unique_source_ids reports)."""
+    sources = [item.source_id for item, _ in items if item.source_id]
+    return len(set(sources)) == len(sources)
 
 
 def _unique_names(items: Sequence[tuple[Track | Speaker | Session, tuple[int, int]]]) -> bool:

@@ -9,6 +9,25 @@ from zoneinfo import ZoneInfo
 CONFIRMED = "confirmed"
 CANCELLED = "cancelled"
 STATUSES = (CONFIRMED, CANCELLED)
+# What a speaker in two overlapping sessions is: a problem that stops publishing, or a warning.
+OVERLAP_ERROR = "error"
+OVERLAP_WARNING = "warning"
+OVERLAP_POLICIES = (OVERLAP_ERROR, OVERLAP_WARNING)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the file, at a position an editor can jump to."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +45,7 @@ class EventInfo:
     timezone_label: str = ""
     location: str = ""
     join_url: str = ""
+    speaker_overlaps: str = OVERLAP_ERROR
 
     @property
     def zone(self) -> ZoneInfo:
@@ -42,6 +62,7 @@ class Track:
     description: str = ""
     color: str = ""
     aliases: tuple[str, ...] = ()
+    source_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +75,7 @@ class Speaker:
     affiliation: str = ""
     bio: str = ""
     aliases: tuple[str, ...] = ()
+    source_id: str = ""
 
     @property
     def credit(self) -> str:
@@ -79,6 +101,7 @@ class Session:
     location: str = ""
     join_url: str = ""
     aliases: tuple[str, ...] = ()
+    source_id: str = ""
 
     @property
     def cancelled(self) -> bool:
@@ -97,6 +120,7 @@ class Event:
     source_sha256: str = ""
     source_name: str = "event.yaml"
     positions: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
+    warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
     _index: dict[tuple[str, str], object] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
 import xml.etree.ElementTree as ET
@@ -13,44 +14,57 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from lxml import etree
 
 from feeds.catalog import list_feeds
-from feeds.frab import DEFAULT_ROOM, ONLINE_ROOM, format_duration, room_of, session_guid
+from feeds.frab import DEFAULT_ROOM, ONLINE_ROOM, format_duration, frab_acronym, room_of, session_guid
 from feeds.ledger import LedgerFile
 from feeds.load import load_event
 from feeds.qr import qr_path
 
-from .conftest import FIRST_PUBLISHED, REAL_EVENT, ROOT, Clock
+from .conftest import FIRST_PUBLISHED, REAL_EVENT, Clock
 from .test_sync import Organizer, remove_session
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-# The schema from the public voc/schedule validator; shared/ sits beside the repository (CI puts it there too).
-SCHEMA = ROOT.parent / "shared" / "schemas" / "frab-schedule.xml.xsd"
+# Copies of the public voc/schedule validator's schemas, kept unchanged in the repository (see tests/data/schemas/README.md).
+SCHEMAS = Path(__file__).resolve().parent / "data" / "schemas"
+SCHEMA = SCHEMAS / "frab-schedule.xml.xsd"
+JSON_SCHEMA = SCHEMAS / "c3voc-schedule.schema.json"
+ACRONYM = re.compile(r"^[a-z0-9_-][a-z0-9_]{3,}(-2[0-9]{3}-[a-z]+)?$")
 UID = "{}@tiny.example.org"
 SMALL_IDS = ["opening", "engines", "dropped", "night-owl"]
 
 
 @pytest.fixture(scope="session")
 def schema() -> etree.XMLSchema:
-    if not SCHEMA.is_file():
-        message = (
-            f"frab XSD missing at {SCHEMA}: put voc/schedule's validator/xsd/schedule.xml.xsd there "
-            "(CI has it in ../shared/schemas/) to validate schedule.xml"
-        )
-        if os.environ.get("FEEDS_REQUIRE_XSD") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    assert SCHEMA.is_file(), f"the frab XSD copy is missing at {SCHEMA}; it is part of the repository"
     return etree.XMLSchema(etree.parse(str(SCHEMA)))
+
+
+@pytest.fixture(scope="session")
+def json_schema() -> jsonschema.Draft6Validator:
+    document = json.loads(JSON_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft6Validator.check_schema(document)
+    return jsonschema.Draft6Validator(document, format_checker=jsonschema.Draft6Validator.FORMAT_CHECKER)
 
 
 def assert_valid(schema: etree.XMLSchema, data: bytes) -> None:
     """Fail with the validator's messages unless data is a valid frab schedule.xml."""
     document = etree.fromstring(data)
     assert schema.validate(document), "\n".join(str(error) for error in schema.error_log)
+
+
+def assert_valid_json(validator: jsonschema.Draft6Validator, data: bytes) -> None:
+    """Fail with every message of the c3voc schema unless data is a valid schedule.json."""
+    errors = [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in validator.iter_errors(json.loads(data))
+    ]
+    assert not errors, "\n".join(errors[:20])
 
 
 def xml_events(data: bytes) -> dict[str, ET.Element]:
@@ -135,6 +149,45 @@ def test_the_xsd_check_rejects_what_the_schema_forbids(schema: etree.XMLSchema, 
     assert not schema.validate(extra)
 
 
+def test_small_and_real_schedule_json_validate_against_the_c3voc_schema(
+    json_schema: jsonschema.Draft6Validator, client: FlaskClient, real_client: FlaskClient
+) -> None:
+    assert_valid_json(json_schema, client.get("/schedule.json").data)
+    assert_valid_json(json_schema, real_client.get("/schedule.json").data)
+    conference = json.loads(real_client.get("/schedule.json").data)["schedule"]["conference"]
+    assert conference["acronym"] == "systems_scale_summer_2023"
+
+
+def test_the_json_schema_check_rejects_what_the_schema_forbids(
+    json_schema: jsonschema.Draft6Validator, client: FlaskClient
+) -> None:
+    # The check has teeth: the acronym the export wrote before, and a field an event has no place for, fail.
+    data = json.loads(client.get("/schedule.json").data)
+    data["schedule"]["conference"]["acronym"] = "systems-scale-summer-2023"
+    assert not json_schema.is_valid(data)
+    data = json.loads(client.get("/schedule.json").data)
+    first_room = next(iter(data["schedule"]["conference"]["days"][0]["rooms"].values()))
+    first_room[0]["speaker_ids"] = ["ada"]
+    assert not json_schema.is_valid(data)
+
+
+@pytest.mark.parametrize(
+    ("event_id", "acronym"),
+    [
+        ("systems-scale-summer-2023", "systems_scale_summer_2023"),
+        ("tiny-conf", "tiny_conf"),
+        ("camp-2024-berlin", "camp-2024-berlin"),
+        ("36c3", "36c3"),
+        ("ab", "ab__"),
+        ("a-b", "a_b_"),
+        ("fosdem-2025-x1", "fosdem_2025_x1"),
+    ],
+)
+def test_acronym_follows_the_c3voc_pattern(event_id: str, acronym: str) -> None:
+    assert frab_acronym(event_id) == acronym
+    assert ACRONYM.fullmatch(acronym)
+
+
 # -- content ----------------------------------------------------------------
 
 
@@ -156,7 +209,7 @@ def test_times_rooms_tracks_and_people(client: FlaskClient) -> None:
     assert conference is not None
     assert [text(conference, tag) for tag in ("title", "acronym", "start", "end", "days", "timeslot_duration")] == [
         "Tiny Conf 2024",
-        "tiny-conf",
+        "tiny_conf",
         "2024-03-30",
         "2024-03-31",
         "2",
@@ -185,6 +238,10 @@ def test_times_rooms_tracks_and_people(client: FlaskClient) -> None:
         ("https://tiny.example.org/talks/engines", "More information"),
         ("https://stream.tiny.example.org/live", "Join online"),
         ("https://feeds.example.org/sessions/engines.ics", "Add to calendar"),
+        ("https://feeds.example.org/speakers/ada", "Speaker: Ada Lovelace"),
+        ("https://feeds.example.org/speakers/zoe", "Speaker: Zoë Ünïcode"),
+        ("https://feeds.example.org/tracks/systems", "Track: Systems"),
+        ("https://feeds.example.org/tracks/people", "Track: People, Process"),
     ]
     opening = events[guid("opening")]
     assert (text(opening, "track"), text(opening, "type")) == ("Plenary", "plenary")
@@ -275,7 +332,7 @@ def test_event_without_location_lists_sessions_online_or_in_the_default_room(
 
 
 def test_moving_a_session_changes_it_everywhere_and_adds_one_change_entry(
-    organizer: Organizer, client: FlaskClient, schema: etree.XMLSchema
+    organizer: Organizer, client: FlaskClient, schema: etree.XMLSchema, json_schema: jsonschema.Draft6Validator
 ) -> None:
     before_xml = client.get("/schedule.xml")
     before_json = client.get("/schedule.json")
@@ -291,6 +348,7 @@ def test_moving_a_session_changes_it_everywhere_and_adds_one_change_entry(
     assert client.get("/schedule.xml", headers={"If-None-Match": before_xml.headers["ETag"]}).status_code == 200
     assert client.get("/schedule.xml", headers={"If-None-Match": after_xml.headers["ETag"]}).status_code == 304
     assert_valid(schema, after_xml.data)
+    assert_valid_json(json_schema, after_json.data)
     old, new = xml_events(before_xml.data), xml_events(after_xml.data)
     assert set(old) == set(new)
     assert {key: e.get("id") for key, e in old.items()} == {key: e.get("id") for key, e in new.items()}
@@ -322,11 +380,16 @@ def test_moving_a_session_changes_it_everywhere_and_adds_one_change_entry(
 
 
 def test_removed_session_stays_cancelled_until_its_tombstone_expires(
-    organizer: Organizer, client: FlaskClient, clock: Clock, schema: etree.XMLSchema
+    organizer: Organizer,
+    client: FlaskClient,
+    clock: Clock,
+    schema: etree.XMLSchema,
+    json_schema: jsonschema.Draft6Validator,
 ) -> None:
     organizer.write(remove_session(organizer.path.read_text(), "night-owl"))
     data = client.get("/schedule.xml").data
     assert_valid(schema, data)
+    assert_valid_json(json_schema, client.get("/schedule.json").data)
     night = xml_events(data)[guid("night-owl")]
     assert text(night, "title") == "Cancelled: Across the DST change"
     assert text(night, "description") == "Removed from the schedule."

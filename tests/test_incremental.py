@@ -33,7 +33,7 @@ def outcome(parse: Callable[[bytes, str], object], data: bytes) -> Outcome:
         event = parse(data, "event.yaml")
     except EventFileError as err:
         return ("problems", [str(problem) for problem in err.problems])
-    return ("event", event, getattr(event, "positions", None))
+    return ("event", event, getattr(event, "positions", None), [str(w) for w in getattr(event, "warnings", ())])
 
 
 def assert_same(parser: IncrementalParser, data: bytes) -> Outcome:
@@ -479,3 +479,28 @@ def test_valid_edits_are_put_together_from_parts_and_equal_the_whole_file(case: 
     result = assert_same(parser, data)
     note(parser, result)
     assert result[0] == "problems" or parser.incremental
+
+
+# -- warnings and import-friendly fields -------------------------------------------------------------
+
+
+def test_warnings_are_those_of_the_whole_file() -> None:
+    parser = primed(BASE_BYTES)
+    allowed = event_yaml({9: "  last_day: 2024-03-10\n  speaker_overlaps: warning", 38: "    start: 2024-03-09 09:45"})
+    result = assert_same(parser, allowed.encode())
+    assert result[0] == "event" and len(result[3]) == 1  # type: ignore[arg-type]
+    unbooked = event_yaml({35: "    speakers: [ada]", 41: "    speakers: [ada]"})
+    result = assert_same(parser, unbooked.encode())
+    assert result[0] == "event" and len(result[3]) == 1  # type: ignore[arg-type]
+    assert_same(parser, BASE_BYTES)
+    assert parser.incremental
+
+
+def test_source_ids_and_empty_track_lists_load_from_parts() -> None:
+    tagged = event_yaml({24: "  - id: opening\n    source_id: '17'", 34: "    tracks: []"}).encode()
+    parser = primed(BASE_BYTES)
+    event = assert_same(parser, tagged)[1]
+    assert parser.incremental
+    assert event.sessions[0].source_id == "17"  # type: ignore[attr-defined]
+    twice = event_yaml({24: "  - id: opening\n    source_id: '17'", 30: "  - id: compilers\n    source_id: '17'"})
+    assert assert_same(parser, twice.encode())[0] == "problems"

@@ -1205,3 +1205,150 @@ def test_any_mutation_loads_or_raises_event_file_error(data: bytes) -> None:
     except EventFileError as err:
         assert err.problems
         assert all(p.line >= 1 and p.column >= 1 and "\n" not in str(p) for p in err.problems)
+
+
+# -- import-friendly fields ------------------------------------------------------------------------
+
+IMPORT_CASES = [
+    case(
+        "tracks with nothing after the colon",
+        {40: "    tracks:"},
+        "event.yaml:40:12: sessions[2] (id 'teams').tracks: expected a list of track ids, got nothing; "
+        "write 'tracks: []' for a session in no track",
+    ),
+    case(
+        "empty source_id",
+        {11: "  - id: systems\n    source_id: ''"},
+        "event.yaml:12:16: tracks[0] (id 'systems').source_id: expected a source id of 1 to 200 characters, got 0",
+    ),
+    case(
+        "source_id of 201 characters",
+        {18: "  - id: ada\n    source_id: " + "9" * 201},
+        "event.yaml:19:16: speakers[0] (id 'ada').source_id: expected a source id of 1 to 200 characters, got 201",
+    ),
+    case(
+        "source_id with a control character",
+        {24: '  - id: opening\n    source_id: "a\\x07b"'},
+        "event.yaml:25:16: sessions[0] (id 'opening').source_id: expected a source id of printable characters, "
+        "got 'a\\x07b'",
+    ),
+    case(
+        "source_id that is a list",
+        {24: "  - id: opening\n    source_id: [1, 2]"},
+        "event.yaml:25:16: sessions[0] (id 'opening').source_id: expected the item's id in the schedule tool "
+        "it was imported from, got a list",
+    ),
+    case(
+        "source_id used twice among sessions",
+        {24: "  - id: opening\n    source_id: 4711", 30: "  - id: compilers\n    source_id: '4711'"},
+        "event.yaml:32:16: sessions[1] (id 'compilers').source_id: source_id '4711' is already the source_id of "
+        "session 'opening' (line 25, column 16); each session comes from a different item of its source",
+    ),
+    case(
+        "source_id used twice among tracks",
+        {11: "  - id: systems\n    source_id: t1", 14: "  - id: people\n    source_id: t1"},
+        "event.yaml:16:16: tracks[1] (id 'people').source_id: source_id 't1' is already the source_id of "
+        "track 'systems' (line 12, column 16); each track comes from a different item of its source",
+    ),
+    case(
+        "speaker_overlaps misspelled",
+        {9: "  last_day: 2024-03-10\n  speaker_overlaps: warn"},
+        "event.yaml:10:21: event.speaker_overlaps: expected 'error' or 'warning', got 'warn'; did you mean 'warning'?",
+    ),
+    case(
+        "a speaker in two sessions at once is an error by default",
+        {9: "  last_day: 2024-03-10\n  speaker_overlaps: error", 38: "    start: 2024-03-09 09:45"},
+        "event.yaml:42:21: sessions[2] (id 'teams').speakers[1]: speaker 'grace' is also in session 'compilers' "
+        "(2024-03-09 09:30-10:00) at the same time",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), IMPORT_CASES)
+def test_import_friendly_field_messages(source: bytes, expected: list[str]) -> None:
+    assert problems(source) == expected
+
+
+def test_an_empty_track_list_puts_a_session_in_no_track_feed() -> None:
+    from feeds.catalog import session_feed_keys
+
+    event = load({34: "    tracks: []"})
+    compilers = event.sessions[1]
+    assert compilers.tracks == ()
+    assert event.session_tracks(compilers) == ()
+    assert session_feed_keys(event, compilers) == {"conference", "session:compilers", "speaker:grace"}
+
+
+def test_a_session_without_track_key_is_still_an_error() -> None:
+    assert problems(event_yaml({34: None}).encode()) == [f"event.yaml:30:5: sessions[1] (id 'compilers'): {NO_TRACK}"]
+
+
+def test_source_ids_are_kept_and_change_no_feed() -> None:
+    from feeds.ledger import advance
+    from feeds.publish import Publication, Settings
+
+    plain = load()
+    tagged = load(
+        {
+            11: "  - id: systems\n    source_id: track-7",
+            18: "  - id: ada\n    source_id: '1234'",
+            24: "  - id: opening\n    source_id: 6f1c0d2e-8b1a-4d5e-9c3b-2a7f1e0d9c4b",
+        }
+    )
+    assert tagged.tracks[0].source_id == "track-7"
+    assert tagged.speakers[0].source_id == "1234"
+    assert tagged.sessions[0].source_id == "6f1c0d2e-8b1a-4d5e-9c3b-2a7f1e0d9c4b"
+    assert plain.sessions[1].source_id == ""
+    moment = datetime(2024, 1, 1, tzinfo=UTC)
+    bodies = []
+    for event in (plain, tagged):
+        ledger, _ = advance(None, event, moment, 30)
+        publication = Publication(event, ledger, Settings(event_file=Path("event.yaml"), ledger_file=Path("l.json")))
+        bodies.append([publication.body(key, "https://feeds.invalid").data for key in sorted(ledger.feeds)])
+    assert bodies[0] == bodies[1]
+
+
+def test_the_same_source_id_may_name_a_track_a_speaker_and_a_session() -> None:
+    event = load(
+        {
+            11: "  - id: systems\n    source_id: '1'",
+            18: "  - id: ada\n    source_id: '1'",
+            24: "  - id: opening\n    source_id: '1'",
+        }
+    )
+    assert {event.tracks[0].source_id, event.speakers[0].source_id, event.sessions[0].source_id} == {"1"}
+
+
+def test_overlapping_speakers_are_a_warning_when_the_event_says_so() -> None:
+    event = load({9: "  last_day: 2024-03-10\n  speaker_overlaps: warning", 38: "    start: 2024-03-09 09:45"})
+    assert event.info.speaker_overlaps == "warning"
+    assert [str(w) for w in event.warnings] == [
+        "event.yaml:42:21: sessions[2] (id 'teams').speakers[1]: speaker 'grace' is also in session 'compilers' "
+        "(2024-03-09 09:30-10:00) at the same time",
+    ]
+
+
+def test_a_speaker_in_no_session_is_a_warning_naming_them() -> None:
+    event = load({35: "    speakers: [ada]", 41: "    speakers: [ada]"})
+    assert [str(w) for w in event.warnings] == [
+        "event.yaml:21:5: speakers[1] (id 'grace'): speaker 'Grace Hopper' is in no session; "
+        "add 'grace' to a session's speakers, or remove the speaker",
+    ]
+    assert load().warnings == ()
+
+
+def test_check_prints_the_warnings_with_their_positions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from feeds.cli import main
+
+    event_file = tmp_path / "event.yaml"
+    edits = {9: "  last_day: 2024-03-10\n  speaker_overlaps: warning", 38: "    start: 2024-03-09 09:45"}
+    event_file.write_text(event_yaml({**edits, 35: "    speakers: [ada]", 41: "    speakers: [ada]"}))
+    assert main(["check", str(event_file)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == [
+        f"warning: {event_file}:22:5: speakers[1] (id 'grace'): speaker 'Grace Hopper' is in no session; "
+        "add 'grace' to a session's speakers, or remove the speaker",
+        f"warning: {event_file}:42:16: sessions[2] (id 'teams').speakers[0]: speaker 'ada' is also in session "
+        "'compilers' (2024-03-09 09:30-10:00) at the same time",
+    ]
+    assert out[-1].startswith(f"{event_file}: OK: 3 sessions")
