@@ -80,6 +80,8 @@ CUSTOM_KINDS = ("track", "speaker", "session")
 MAX_CUSTOM_IDS = 50
 # Longer than 50 of the longest ids, comma-separated, can be: refuse before parsing.
 MAX_CUSTOM_QUERY = 4096
+# A WSGI environ key the static export sets: the page is for a host without the service (no custom feeds).
+STATIC_SITE = "feeds.static_site"
 
 
 def publisher() -> Publisher:
@@ -449,6 +451,7 @@ def index() -> Response:
         chosen=frozenset(selection.keys),
         feed_groups=feed_addresses(publication, base),
         problem=problem,
+        builder=not request.environ.get(STATIC_SITE),
     )
 
 
