@@ -102,7 +102,8 @@ def _locations(files: tuple[ExportedFile, ...]) -> tuple[list[str], list[str]]:
             "",
             f"    location ~ \\.{ext}$ {{",
             *DYNAMIC,
-            f"        try_files $uri {SERVICE};",
+            # A missing file goes to the service; no try_files, which would stat every file once more.
+            f"        error_page 404 418 = {SERVICE};",
             *header_lines(rules.headers[ext], "        "),
             "    }",
         ]

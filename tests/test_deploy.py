@@ -21,6 +21,7 @@ import pytest
 
 from benchmarks.generate import render_event_yaml
 from benchmarks.run import Gunicorn
+from feeds import create_app
 from feeds.deploy import NGINX, DeployError, Limits, Nginx, describe_service, load_app, render_site
 from feeds.export import MANIFEST, META, REPLAYED_HEADERS, ExportReport, export_event
 from feeds.web import MAX_CUSTOM_IDS
@@ -547,3 +548,35 @@ def test_a_static_export_says_custom_feeds_need_the_service(tmp_path: Path) -> N
         and (tmp_path / "static" / path).read_bytes() != (tmp_path / "served" / path).read_bytes()
     ]
     assert differ == ["index.html"]
+
+
+def process_rss_mb() -> float:
+    """Return this process's resident set size now, in MB."""
+    found = re.search(r"VmRSS:\s+(\d+) kB", Path("/proc/self/status").read_text())
+    assert found is not None
+    return int(found.group(1)) / 1024
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="feeds/publish.py bounds its cache of custom feeds by entries (CUSTOM_CACHE_SIZE = 256), not by bytes",
+)
+def test_large_custom_feeds_cannot_grow_a_worker_without_bound(tmp_path: Path) -> None:
+    event = tmp_path / "event.yaml"
+    event.write_text(render_event_yaml(1000), encoding="utf-8")
+    client = create_app({"EVENT_FILE": str(event), "BASE_URL": BASE, "RELOAD_SECONDS": 3600}).test_client()
+    rng = random.Random(5)
+    queries = list(
+        dict.fromkeys(",".join(f"track-{n:02d}" for n in sorted(rng.sample(range(20), 10))) for _ in range(400))
+    )[:300]
+    assert client.get(f"/custom.ics?track={queries[0]}").status_code == 200
+    before = process_rss_mb()
+    sizes = []
+    for query in queries:
+        answer = client.get(f"/custom.ics?track={query}")
+        assert answer.status_code == 200
+        sizes.append(len(answer.data))
+    grown = process_rss_mb() - before
+    # 300 distinct feeds of half the event each (about 0.5 MB): a cache bounded in bytes keeps a few of them.
+    assert min(sizes) > 300_000
+    assert grown < 64, f"the process grew by {grown:.0f} MB"
