@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+import feeds.web
 from benchmarks.generate import render_event_yaml
 from benchmarks.run import Gunicorn
 from feeds import create_app
@@ -125,13 +126,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     gunicorn = Server(event_file, workers=2)
     nginx: Nginx | None = None
     try:
+        port = free_port()
         site = render_site(
-            describe_service(load_app(event_file)),
-            releases,
-            f"127.0.0.1:{port_of(gunicorn.base)}",
-            listen=f"127.0.0.1:{free_port()}",
+            describe_service(load_app(event_file)), releases, f"127.0.0.1:{port_of(gunicorn.base)}", f"127.0.0.1:{port}"
         )
-        port = int(re.search(r"listen 127\.0\.0\.1:(\d+);", site).group(1))  # type: ignore[union-attr]
         nginx = Nginx(site, root / "nginx", port)
         yield Stack(releases, event_file, first, second, report, gunicorn, nginx)
     finally:
@@ -296,13 +294,10 @@ def test_a_second_host_with_a_copy_of_the_release_answers_the_same(stack: Stack,
     other = tmp_path / "host-b" / "event.releases"
     shutil.copytree(stack.releases, other, symlinks=True, copy_function=shutil.copy2)
     assert (other / "current").readlink() == (stack.releases / "current").readlink()
+    port = free_port()
     site = render_site(
-        describe_service(load_app(stack.event_file)),
-        other,
-        f"127.0.0.1:{stack.service}",
-        listen=f"127.0.0.1:{free_port()}",
+        describe_service(load_app(stack.event_file)), other, f"127.0.0.1:{stack.service}", f"127.0.0.1:{port}"
     )
-    port = int(re.search(r"listen 127\.0\.0\.1:(\d+);", site).group(1))  # type: ignore[union-attr]
     host_b = Nginx(site, tmp_path / "nginx-b", port)
     try:
         for item in stack.report.files:
@@ -580,3 +575,23 @@ def test_large_custom_feeds_cannot_grow_a_worker_without_bound(tmp_path: Path) -
     # 300 distinct feeds of half the event each (about 0.5 MB): a cache bounded in bytes keeps a few of them.
     assert min(sizes) > 300_000
     assert grown < 64, f"the process grew by {grown:.0f} MB"
+
+
+def test_a_query_of_many_unknown_ids_costs_one_suggestion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    event = tmp_path / "event.yaml"
+    shutil.copy(REAL_EVENT, event)
+    client = create_app({"EVENT_FILE": str(event), "BASE_URL": BASE, "RELOAD_SECONDS": 3600}).test_client()
+    calls: list[str] = []
+    real = feeds.web.suggest
+
+    def counted(wrong: str, choices: list[str]) -> str:
+        calls.append(wrong)
+        return real(wrong, choices)
+
+    monkeypatch.setattr(feeds.web, "suggest", counted)
+    query = "session=" + ",".join(f"flux{n}" for n in range(MAX_CUSTOM_IDS))
+    answer = client.get(f"/custom.ics?{query}")
+    assert answer.status_code == 404
+    assert answer.data.startswith(b"Unknown session 'flux0'; did you mean 'flux'?; unknown session 'flux1';")
+    assert b"and 45 more" in answer.data
+    assert calls == ["flux0"]
