@@ -67,11 +67,11 @@ def release_dir(event_file: Path, base_url: str, scratch: Path) -> Path:
     releases = Path(configured) if configured else default_release_dir(ledger)
     if (releases / "current").exists():
         return releases
-    releases = scratch / "releases"
-    print(f"serve-nginx: no release in {releases.parent}; exporting {event_file} once into {releases}", flush=True)
-    export_event(event_file, ledger, base_url, releases / "r" / "000001", builder=True)
-    (releases / "current").symlink_to("r/000001")
-    return releases
+    once = scratch / "releases"
+    print(f"serve-nginx: no release in {releases}; exporting {event_file} once into {once}", flush=True)
+    export_event(event_file, ledger, base_url, once / "r" / "000001", builder=True)
+    (once / "current").symlink_to("r/000001")
+    return once
 
 
 def main() -> int:
