@@ -434,10 +434,22 @@ class Deploy:
 
     site: float
     ceiling: float
+    site_cpu: float
+    ceiling_cpu: float
     gunicorn: float
     custom: float
     custom_requests: int
     profile: str
+
+
+def nginx_cpu_seconds(server: Any) -> float:
+    """Return the CPU time an nginx's workers have used so far."""
+    pid = server.process.pid
+    total = 0
+    for worker in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        fields = Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def three_track_queries(tracks: int = 20) -> list[str]:
@@ -533,13 +545,18 @@ def measure_deploy(folder: Path, seconds: float) -> Deploy:
         ceiling = Nginx(plain, folder / "nginx-plain", ceiling_port)
         assert fetch(site.base + SPEAKER_FEED)[2] == fetch(ceiling.base + SPEAKER_FEED)[2] == body
         rates: dict[str, list[float]] = {}
+        cpu: dict[str, list[float]] = {}
         for _ in range(5):  # in turn, keeping the best of each: nginx is quick enough for others' jobs to matter
-            for name, url in (
-                ("site", site.base + SPEAKER_FEED),
-                ("ceiling", ceiling.base + SPEAKER_FEED),
-                ("gunicorn", feeds.base + SPEAKER_FEED),
+            for name, server, url in (
+                ("site", site, site.base + SPEAKER_FEED),
+                ("ceiling", ceiling, ceiling.base + SPEAKER_FEED),
+                ("gunicorn", None, feeds.base + SPEAKER_FEED),
             ):
-                rates.setdefault(name, []).append(wrk(command, url, seconds)[0])
+                before = nginx_cpu_seconds(server) if server is not None else 0.0
+                per_second, count = wrk(command, url, seconds)
+                rates.setdefault(name, []).append(per_second)
+                if server is not None:
+                    cpu.setdefault(name, []).append((nginx_cpu_seconds(server) - before) / count * 1e6)
         script = cycling_script(three_track_queries(), folder)
         output = subprocess.run(
             [command, "-t2", "-c8", f"-d{seconds:.0f}s", "--timeout", "30s", "-s", str(script), site.base + "/"],
@@ -559,6 +576,8 @@ def measure_deploy(folder: Path, seconds: float) -> Deploy:
     return Deploy(
         site=max(rates["site"]),
         ceiling=max(rates["ceiling"]),
+        site_cpu=min(cpu["site"]),
+        ceiling_cpu=min(cpu["ceiling"]),
         gunicorn=max(rates["gunicorn"]),
         custom=custom,
         custom_requests=requests,
@@ -571,7 +590,8 @@ def deploy_rows(deploy: Deploy) -> list[Row]:
     return [
         Row(
             "warm feed GET req/s through the deploy/ nginx vs nginx serving the file from a plain root",
-            f"{deploy.site:.0f} vs {deploy.ceiling:.0f} req/s",
+            f"{deploy.site:.0f} vs {deploy.ceiling:.0f} req/s "
+            f"({deploy.site_cpu:.1f} vs {deploy.ceiling_cpu:.1f} us nginx CPU per request)",
             deploy.site / deploy.ceiling,
             ">= 0.8x",
             deploy.site / deploy.ceiling >= 0.8,
