@@ -393,7 +393,7 @@ def test_a_burst_of_dynamic_requests_from_one_client_is_limited_and_files_are_no
     lock = threading.Lock()
 
     def burst(offset: int) -> None:
-        for n in range(60):
+        for n in range(100):
             answer = request(stack.port, f"/custom.ics?session=flux&session=ipnext&x={offset}-{n}")
             with lock:
                 statuses.append(answer.status)
