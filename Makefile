@@ -1,4 +1,5 @@
-# make serve: serve event.yaml at http://127.0.0.1:8000
+# make serve: serve event.yaml at http://127.0.0.1:8000 (gunicorn alone)
+# make serve-nginx: the production setup, nginx on http://127.0.0.1:8080 in front of gunicorn
 # make test:  lint, type-check and run the tests
 # Both create or update the virtual environment in .venv first.
 
@@ -7,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-feeds
 
-.PHONY: serve test venv check clean
+.PHONY: serve serve-nginx test venv check clean
 
 venv: $(STAMP)
 
@@ -20,6 +21,9 @@ $(STAMP): pyproject.toml
 # Releases are rendered for the public base URL; locally that is gunicorn's own address.
 serve: $(STAMP)
 	FEEDS_BASE_URL="$${FEEDS_BASE_URL:-http://127.0.0.1:$${PORT:-8000}}" $(BIN)/gunicorn --config python:feeds.gunicorn_conf wsgi:app
+
+serve-nginx: $(STAMP)
+	$(BIN)/python deploy/serve_nginx.py
 
 check: $(STAMP)
 	$(BIN)/feeds check event.yaml

@@ -9,12 +9,16 @@ its target:
 - 304 revalidation req/s, the same comparison;
 - rendering every feed, against serializing each session once with icalendar;
 - reloading after a one-session edit, against a full build;
-- the peak RSS of one gunicorn worker holding the synthetic event.
+- the peak RSS of one gunicorn worker holding the synthetic event;
+- a warm feed GET through the deploy/ nginx site, against nginx serving the same
+  file from a plain root, and gunicorn alone against that ceiling; uncached
+  custom feeds of three tracks through nginx and gunicorn, with their profile.
 
 Then it prints where the time of a full build and of a reload goes. wrk comes
 from Debian; when it is missing and this runs as root, it is installed with
 apt-get (otherwise the script says how). Options: --seconds (per wrk run,
-default 10), --sessions (default 5000), --keep (keep the temporary folder).
+default 10), --sessions (default 5000), --keep (keep the temporary folder),
+--only-nginx (only the deploy/ nginx measures).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -514,6 +519,194 @@ def measure_releases(folder: Path, sessions: int) -> Releases:
     )
 
 
+# -- nginx in front (deploy/) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deploy:
+    """Warm feed GET req/s through the deploy/ nginx, plain nginx and gunicorn; custom feeds through both."""
+
+    site: float
+    ceiling: float
+    site_cpu: float
+    ceiling_cpu: float
+    gunicorn: float
+    custom: float
+    custom_requests: int
+    profile: str
+
+
+def nginx_cpu_seconds(server: Any) -> float:
+    """Return the CPU time an nginx's workers have used so far."""
+    pid = server.process.pid
+    total = 0
+    for worker in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        fields = Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def three_track_queries(tracks: int = 20) -> list[str]:
+    """Return every custom-feed query of three distinct tracks of the festival."""
+    found = []
+    for a in range(tracks):
+        for b in range(a + 1, tracks):
+            for c in range(b + 1, tracks):
+                found.append(f"/custom.ics?track=track-{a:02d},track-{b:02d},track-{c:02d}")
+    return found
+
+
+def cycling_script(paths: list[str], folder: Path) -> Path:
+    """Write a wrk script that requests paths in turn, each wrk thread starting half the list apart."""
+    script = folder / "cycle.lua"
+    listed = ",\n".join(f'  "{path}"' for path in paths)
+    script.write_text(
+        f"local paths = {{\n{listed}\n}}\n"
+        "local threads = 0\n"
+        "function setup(thread)\n  thread:set('offset', threads * math.floor(#paths / 2))\n"
+        "  threads = threads + 1\nend\n"
+        "local i = 0\n"
+        "function init(args)\n  i = offset\nend\n"
+        "function request()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n",
+        encoding="utf-8",
+    )
+    return script
+
+
+def profile_custom_feeds(folder: Path, count: int = 40) -> str:
+    """Return where the time of uncached three-track custom feeds goes, in one process (cProfile)."""
+    import cProfile
+    import io
+    import pstats
+
+    publisher = Publisher(settings_for(folder))
+    publication = publisher.current
+    assert publication is not None
+    queries = three_track_queries()[:count]
+    keys = [tuple(f"track:{ident}" for ident in query.split("=", 1)[1].split(",")) for query in queries]
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    for chosen in keys:
+        publication.custom_body(chosen, BASE)
+    profiler.disable()
+    seconds = (time.perf_counter() - start) / count
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(14)
+    lines = [line for line in out.getvalue().splitlines() if line.strip()][-16:]
+    return f"uncached three-track custom feed in one process: {seconds * 1000:.1f} ms each\n" + "\n".join(lines)
+
+
+def measure_deploy(folder: Path, seconds: float) -> Deploy:
+    """Drive the deploy/ nginx, a plain static nginx and gunicorn alone on one speaker feed; then custom feeds."""
+    from feeds.deploy import Limits, Nginx, describe_service, load_app, render_site
+
+    command = ensure_wrk()
+    env = {
+        "FEEDS_EVENT_FILE": str(folder / "event.yaml"),
+        "FEEDS_BASE_URL": BASE,
+        "FEEDS_MAX_EVENT_BYTES": str(50 * 1024 * 1024),
+    }
+    feeds = Gunicorn("wsgi:app", env, "/healthz")
+    site: Nginx | None = None
+    ceiling: Nginx | None = None
+    try:
+        status, headers, body = fetch(feeds.base + SPEAKER_FEED)
+        assert status == 200, status
+        # The release nginx serves: here only the measured feed, with the service's Last-Modified as its time.
+        modified = parsedate_to_datetime(headers["Last-Modified"]).timestamp()
+        for root in (folder / "releases" / "r" / "000001", folder / "plain"):
+            target = root / SPEAKER_FEED.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(body)
+            os.utime(target, (modified, modified))
+        (folder / "releases" / "current").symlink_to("r/000001")
+        os.environ.update(env)
+        files = describe_service(load_app(folder / "event.yaml"))
+        unlimited = Limits(rate=100_000, burst=100_000, connections=10_000)
+        site_port, ceiling_port = servers.free_port(), servers.free_port()
+        site = Nginx(
+            render_site(
+                files, folder / "releases", f"127.0.0.1:{feeds.port}", f"127.0.0.1:{site_port}", limits=unlimited
+            ),
+            folder / "nginx-site",
+            site_port,
+        )
+        plain = (
+            f"server {{\n    listen 127.0.0.1:{ceiling_port};\n    root {folder / 'plain'};\n"
+            "    types { text/calendar ics; }\n    charset utf-8;\n    charset_types text/calendar;\n}\n"
+        )
+        ceiling = Nginx(plain, folder / "nginx-plain", ceiling_port)
+        assert fetch(site.base + SPEAKER_FEED)[2] == fetch(ceiling.base + SPEAKER_FEED)[2] == body
+        rates: dict[str, list[float]] = {}
+        cpu: dict[str, list[float]] = {}
+        for _ in range(5):  # in turn, keeping the best of each: nginx is quick enough for others' jobs to matter
+            for name, server, url in (
+                ("site", site, site.base + SPEAKER_FEED),
+                ("ceiling", ceiling, ceiling.base + SPEAKER_FEED),
+                ("gunicorn", None, feeds.base + SPEAKER_FEED),
+            ):
+                before = nginx_cpu_seconds(server) if server is not None else 0.0
+                per_second, count = wrk(command, url, seconds)
+                rates.setdefault(name, []).append(per_second)
+                if server is not None:
+                    cpu.setdefault(name, []).append((nginx_cpu_seconds(server) - before) / count * 1e6)
+        script = cycling_script(three_track_queries(), folder)
+        output = subprocess.run(
+            [command, "-t2", "-c8", f"-d{seconds:.0f}s", "--timeout", "30s", "-s", str(script), site.base + "/"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        if re.search(r"Non-2xx or 3xx responses: (\d+)", output):
+            raise RuntimeError(f"wrk saw errors on custom feeds:\n{output}")
+        custom = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+        requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    finally:
+        for server in (site, ceiling):
+            if server is not None:
+                server.stop()
+        feeds.stop()
+    return Deploy(
+        site=max(rates["site"]),
+        ceiling=max(rates["ceiling"]),
+        site_cpu=min(cpu["site"]),
+        ceiling_cpu=min(cpu["ceiling"]),
+        gunicorn=max(rates["gunicorn"]),
+        custom=custom,
+        custom_requests=requests,
+        profile=profile_custom_feeds(folder),
+    )
+
+
+def deploy_rows(deploy: Deploy) -> list[Row]:
+    """Return the rows of the nginx measures: one target, two reported."""
+    return [
+        Row(
+            "warm feed GET req/s through the deploy/ nginx vs nginx serving the file from a plain root",
+            f"{deploy.site:.0f} vs {deploy.ceiling:.0f} req/s "
+            f"({deploy.site_cpu:.1f} vs {deploy.ceiling_cpu:.1f} us nginx CPU per request)",
+            deploy.site / deploy.ceiling,
+            ">= 0.8x",
+            deploy.site / deploy.ceiling >= 0.8,
+        ),
+        Row(
+            "the same feed through gunicorn alone vs that nginx ceiling",
+            f"{deploy.gunicorn:.0f} vs {deploy.ceiling:.0f} req/s",
+            deploy.gunicorn / deploy.ceiling,
+            "reported",
+            True,
+        ),
+        Row(
+            "uncached custom feed of 3 tracks (1,140 combinations in turn) through nginx and gunicorn",
+            f"{deploy.custom:.1f} req/s ({deploy.custom_requests} requests)",
+            0.0,
+            "reported",
+            True,
+        ),
+    ]
+
+
 # -- the report ----------------------------------------------------------------------------
 
 
@@ -555,6 +748,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each wrk run (default 10)")
     parser.add_argument("--sessions", type=int, default=5000, help="sessions in the synthetic event (default 5000)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--only-nginx", action="store_true", help="measure only the rows of the deploy/ nginx")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="feeds-bench-"))
     try:
@@ -565,6 +759,13 @@ def main() -> int:
             f"{os.cpu_count()} cores, Python {platform.python_version()}, libyaml {'yes' if load.yaml.__with_libyaml__ else 'no'}",
             flush=True,
         )
+        if args.only_nginx:
+            print("nginx, gunicorn and wrk ...", file=sys.stderr, flush=True)
+            deploy = measure_deploy(folder, args.seconds)
+            print(table(deploy_rows(deploy)))
+            print()
+            print(deploy.profile)
+            return 0 if all(row.ok for row in deploy_rows(deploy)) else 1
         print("rendering ...", file=sys.stderr, flush=True)
         ours, baseline, feed_count = measure_render(folder)
         print("full build and reload ...", file=sys.stderr, flush=True)
@@ -573,6 +774,8 @@ def main() -> int:
         releases = measure_releases(folder, args.sessions)
         print("gunicorn and wrk ...", file=sys.stderr, flush=True)
         http = measure_http(folder, args.seconds, args.sessions)
+        print("nginx in front ...", file=sys.stderr, flush=True)
+        deploy = measure_deploy(folder, args.seconds)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
@@ -642,12 +845,15 @@ def main() -> int:
         f"{args.seconds:.0f} s, best of 3 runs taken in turn. The bare route answers the same status, headers and body.\n"
         "Render times are CPU seconds, best of 5; build and reload times are wall seconds."
     )
+    rows += deploy_rows(deploy)
     print(table(rows))
     print()
     print(minimal_table(http))
     print()
     print("where the time goes (wall seconds, steps nest: rendering happens inside building the publication):")
     print(phase_table(build_phases, reload_phases))
+    print()
+    print(deploy.profile)
     return 0 if all(row.ok for row in rows) else 1
 
 

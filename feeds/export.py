@@ -39,6 +39,7 @@ from .catalog import split_key
 from .publish import Publication
 from .publisher import Publisher
 from .release import file_for
+from .web import STATIC_SITE
 
 META = ".feeds"
 MANIFEST = "manifest.json"
@@ -190,15 +191,27 @@ class _Crawl:
     warnings: list[str] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
 
+    builder: bool = True
+
     def get(self, path: str) -> TestResponse:
-        response: TestResponse = self.client.get(path, base_url=self.base_url, buffered=True)
+        environ = {} if self.builder else {STATIC_SITE: True}
+        response: TestResponse = self.client.get(path, base_url=self.base_url, buffered=True, environ_base=environ)
         return response
 
 
 def export_site(
-    app: Flask, outdir: Path, progress: Progress | None = None, server_name: str = "", listen: str = "80"
+    app: Flask,
+    outdir: Path,
+    progress: Progress | None = None,
+    server_name: str = "",
+    listen: str = "80",
+    builder: bool = True,
 ) -> ExportReport:
-    """Write every feed and page the app serves into outdir; replace an earlier export only when complete."""
+    """Write every feed and page the app serves into outdir; replace an earlier export only when complete.
+
+    With builder False the pages are written for a host without the service: the custom-feed builder
+    is replaced by a note that custom feeds need the service.
+    """
     publisher: Publisher = app.extensions["feeds"]
     publication = publisher.current
     if publication is None:
@@ -207,9 +220,9 @@ def export_site(
     base_url = check_base_url(publisher.settings.base_url or "")
     outdir = Path(os.path.abspath(outdir))
     _check_outdir(outdir)
-    crawl = _Crawl(app.test_client(), base_url)
+    crawl = _Crawl(app.test_client(), base_url, builder=builder)
     feed_paths = sorted(publication.paths)
-    pages = _seed_pages(app, publication)
+    pages = seed_pages(app, publication)
     total = len(feed_paths) + len(pages)
     done = 0
     for path in feed_paths:
@@ -273,6 +286,15 @@ def export_site(
     return report
 
 
+def describe_files(app: Flask, paths: list[str]) -> tuple[ExportedFile, ...]:
+    """Return how the service answers each of paths (those that answer 200) as export entries, writing nothing."""
+    publisher: Publisher = app.extensions["feeds"]
+    crawl = _Crawl(app.test_client(), check_base_url(publisher.settings.base_url or "http://localhost"))
+    for path in paths:
+        _fetch(crawl, path, required=False, feed=False)
+    return tuple(sorted(crawl.files.values(), key=lambda item: item.url_path))
+
+
 def _check_outdir(outdir: Path) -> None:
     if outdir.is_symlink():
         raise ExportError(f"{outdir} is a symbolic link; give the folder it points to")
@@ -285,7 +307,7 @@ def _check_outdir(outdir: Path) -> None:
         )
 
 
-def _seed_pages(app: Flask, publication: Publication) -> list[str]:
+def seed_pages(app: Flask, publication: Publication) -> list[str]:
     """Return the pages to try: /, every GET route without parameters, every feed's page, static files."""
     pages = ["/"]
     for rule in app.url_map.iter_rules():
@@ -429,11 +451,13 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _headers_block(headers: tuple[tuple[str, str], ...], indent: str) -> list[str]:
+def header_lines(headers: tuple[tuple[str, str], ...], indent: str) -> list[str]:
+    """Return the add_header directives that repeat headers."""
     return [f"{indent}add_header {name} {_quote(value)};" for name, value in headers]
 
 
-def _media(content_type: str) -> str:
+def media_type(content_type: str) -> str:
+    """Return the media type of a Content-Type, without parameters, in lower case."""
     return content_type.split(";", 1)[0].strip().lower()
 
 
@@ -474,6 +498,55 @@ def render_deploy_notes(report: ExportReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True, slots=True)
+class FileRules:
+    """How nginx answers each kind of file like the service: per extension, and the files that differ."""
+
+    types: dict[str, str]
+    headers: dict[str, tuple[tuple[str, str], ...]]
+    charset_types: frozenset[str]
+    exceptions: tuple[ExportedFile, ...]
+
+
+def file_rules(files: tuple[ExportedFile, ...], error_types: tuple[str, ...] = ()) -> FileRules:
+    """Return the media type and headers most files of each extension have, and the files that differ."""
+    groups: dict[str, list[ExportedFile]] = {}
+    charset = {media_type(item) for item in error_types if "charset=utf-8" in item.lower().replace(" ", "")}
+    for item in files:
+        groups.setdefault(_extension_of(item.file), []).append(item)
+        if "charset=utf-8" in item.content_type.lower().replace(" ", ""):
+            charset.add(media_type(item.content_type))
+    types = {ext: _most_common([media_type(item.content_type) for item in items]) for ext, items in groups.items()}
+    common = {ext: _most_common([item.headers for item in items]) for ext, items in groups.items()}
+    exceptions = [
+        item
+        for ext, items in sorted(groups.items())
+        for item in items
+        if media_type(item.content_type) != types[ext]
+        or item.headers != common[ext]
+        or not re.fullmatch(r"[a-z0-9]+", ext)
+        or (ext != "html" and item.file != item.url_path.lstrip("/"))
+    ]
+    return FileRules(types, common, frozenset(charset), tuple(exceptions))
+
+
+def type_lines(rules: FileRules, indent: str) -> list[str]:
+    """Return the charset and types directives that give every file the service's Content-Type."""
+    return [
+        f"{indent}charset utf-8;",
+        # text/html always gets the charset; nginx warns when it is listed.
+        f"{indent}charset_types " + " ".join(sorted((rules.charset_types - {"text/html"}) or {"text/calendar"})) + ";",
+        f"{indent}types {{",
+        *[
+            f"{indent}    {media} {ext};"
+            for ext, media in sorted(rules.types.items())
+            if re.fullmatch(r"[a-z0-9]+", ext)
+        ],
+        f"{indent}}}",
+        f"{indent}default_type application/octet-stream;",
+    ]
+
+
 def render_nginx_conf(
     report: ExportReport,
     publication: Publication,
@@ -484,24 +557,8 @@ def render_nginx_conf(
     """Return an nginx server block that serves the export with the service's types and headers."""
     # Variables are global in nginx: name them after the event (PCRE caps capture names at 32 characters).
     variable = "feeds_" + hashlib.sha256(publication.event.info.id.encode()).hexdigest()[:8]
-    groups: dict[str, list[ExportedFile]] = {}
-    charset = {_media(item) for item in error_types if "charset=utf-8" in item.lower().replace(" ", "")}
-    for item in report.files:
-        groups.setdefault(_extension_of(item.file), []).append(item)
-        if "charset=utf-8" in item.content_type.lower().replace(" ", ""):
-            charset.add(_media(item.content_type))
-    # Per extension, the type and headers most of its files have; the other files get a location each.
-    types = {ext: _most_common([_media(item.content_type) for item in items]) for ext, items in groups.items()}
-    common = {ext: _most_common([item.headers for item in items]) for ext, items in groups.items()}
-    exceptions = [
-        item
-        for ext, items in sorted(groups.items())
-        for item in items
-        if _media(item.content_type) != types[ext]
-        or item.headers != common[ext]
-        or not re.fullmatch(r"[a-z0-9]+", ext)
-        or (ext != "html" and item.file != item.url_path.lstrip("/"))
-    ]
+    rules = file_rules(report.files, error_types)
+    common = rules.headers
     aliases = [
         (path, key.partition(":")[2])
         for path, key in sorted(publication.paths.items())
@@ -536,13 +593,7 @@ def render_nginx_conf(
         "    gzip off;",
         "    # 304 when the client's copy is as new as the file or newer, as the service answers.",
         "    if_modified_since before;",
-        "    charset utf-8;",
-        # text/html always gets the charset; nginx warns when it is listed.
-        "    charset_types " + " ".join(sorted((charset - {"text/html"}) or {"text/calendar"})) + ";",
-        "    types {",
-        *[f"        {media} {ext};" for ext, media in sorted(types.items()) if re.fullmatch(r"[a-z0-9]+", ext)],
-        "    }",
-        "    default_type application/octet-stream;",
+        *type_lines(rules, "    "),
         "",
         f"    location ^~ /{META}/ {{",
         "        internal;",
@@ -553,10 +604,10 @@ def render_nginx_conf(
         "    location / {",
         f"        error_page 404 /{META}/404-page.txt;",
         "        try_files $uri $uri.html $uri/index.html =404;",
-        *_headers_block(common.get("html", ()), "        "),
+        *header_lines(common.get("html", ()), "        "),
         "    }",
     ]
-    for ext in sorted(groups):
+    for ext in sorted(rules.types):
         if ext == "html" or not re.fullmatch(r"[a-z0-9]+", ext):
             continue
         feed = ext == "ics"
@@ -565,20 +616,20 @@ def render_nginx_conf(
             f"    location ~ \\.{ext}$ {{",
             f"        error_page 404 /{META}/404-{'feed' if feed else 'page'}.txt;",
             "        try_files $uri =404;",
-            *_headers_block(common[ext], "        "),
+            *header_lines(common[ext], "        "),
             *([f"        add_header Content-Disposition ${variable}_download;"] if feed else []),
             "    }",
         ]
     for path, target, status in report.redirects:
         lines += ["", f"    location = {_quote(path)} {{", f"        return {status} {_quote(target)};", "    }"]
-    for item in exceptions:
+    for item in rules.exceptions:
         lines += [
             "",
             f"    location = {_quote(item.url_path)} {{",
             "        types { }",
-            f"        default_type {_media(item.content_type)};",
+            f"        default_type {media_type(item.content_type)};",
             f"        try_files {_quote('/' + item.file)} =404;",
-            *_headers_block(item.headers, "        "),
+            *header_lines(item.headers, "        "),
             *([f"        add_header Content-Disposition ${variable}_download;"] if item.file.endswith(".ics") else []),
             "    }",
         ]
@@ -601,8 +652,12 @@ def export_event(
     outdir: Path,
     progress: Progress | None = None,
     environ: Mapping[str, str] | None = None,
+    builder: bool = False,
 ) -> tuple[ExportReport, str]:
-    """Load the event as the service does and export it; return the report and any ledger warning."""
+    """Load the event as the service does and export it; return the report and any ledger warning.
+
+    The pages offer the custom-feed builder only with builder True, for a host where the service runs too.
+    """
     base_url = check_base_url(base_url)
     config: dict[str, Any] = {
         "EVENT_FILE": str(event_file),
@@ -618,7 +673,7 @@ def export_event(
     logger.addHandler(quiet)
     try:
         app = create_app(config)
-        report = export_site(app, outdir, progress)
+        report = export_site(app, outdir, progress, builder=builder)
         warning: str = app.extensions["feeds"].status.warning
     finally:
         logger.removeHandler(quiet)

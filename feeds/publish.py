@@ -43,6 +43,10 @@ MANUAL = "manual"
 PUBLISH_MODES = (AUTO, MANUAL)
 PART_CACHE_SIZE = 50_000
 CUSTOM_CACHE_SIZE = 256
+# Bytes of custom feeds kept per publication, and the largest one worth keeping: random combinations of many
+# large feeds must not grow a worker without bound.
+CUSTOM_CACHE_BYTES = 32 * 1024 * 1024
+CUSTOM_CACHE_LARGEST = CUSTOM_CACHE_BYTES // 4
 # Google Calendar drops events from feeds past about 1 MB.
 FEED_SIZE_WARNING = 800 * 1024
 
@@ -190,6 +194,7 @@ class Publication:
                 self.paths.setdefault(alias, feed.key)
         self._rendered: OrderedDict[str, dict[str, FeedBody]] = OrderedDict()
         self._custom: OrderedDict[tuple[tuple[str, ...], str], FeedBody] = OrderedDict()
+        self._custom_bytes = 0
         self._lock = threading.Lock()
         self._keys = sorted(set(self.paths.values()))
         self._signatures: dict[str, tuple[object, ...]] | None = None
@@ -296,9 +301,12 @@ class Publication:
         data = self._assemble(header, members, base_url)
         body = FeedBody(data, etag_of(data), max(record.modified for record in records))
         with self._lock:
-            self._custom[cache_key] = body
-            while len(self._custom) > CUSTOM_CACHE_SIZE:
-                self._custom.popitem(last=False)
+            if len(data) <= CUSTOM_CACHE_LARGEST and cache_key not in self._custom:
+                self._custom[cache_key] = body
+                self._custom_bytes += len(data)
+            while len(self._custom) > CUSTOM_CACHE_SIZE or self._custom_bytes > CUSTOM_CACHE_BYTES:
+                _, dropped = self._custom.popitem(last=False)
+                self._custom_bytes -= len(dropped.data)
         return body
 
     def _header(self, title: str, description: str, page: str, color: str) -> CalendarHeader:

@@ -81,6 +81,8 @@ CUSTOM_KINDS = ("track", "speaker", "session")
 MAX_CUSTOM_IDS = 50
 # Longer than 50 of the longest ids, comma-separated, can be: refuse before parsing.
 MAX_CUSTOM_QUERY = 4096
+# A WSGI environ key the static export sets: the page is for a host without the service (no custom feeds).
+STATIC_SITE = "feeds.static_site"
 
 
 def publisher() -> Publisher:
@@ -259,8 +261,12 @@ def read_selection(publication: Publication, args: Mapping[str, list[str]]) -> S
     for kind, ident in wanted:
         key = publication.lookup(feed_path(feed_key(kind, ident))) if SLUG.fullmatch(ident) else None
         if key is None or split_key(key)[0] != kind:
-            choices = [split_key(k)[1] for k in publication.feeds if split_key(k)[0] == kind]
-            unknown.append(f"unknown {kind} '{shorten(ident)}'{suggest(ident, choices)}")
+            # A suggestion compares the id with every id of its kind: for the first unknown id only,
+            # so that a query of many unknown ids costs no more than one.
+            hint = ""
+            if not unknown:
+                hint = suggest(ident, [split_key(k)[1] for k in publication.feeds if split_key(k)[0] == kind])
+            unknown.append(f"unknown {kind} '{shorten(ident)}'{hint}")
         else:
             keys[key] = None
     if unknown:
@@ -464,6 +470,7 @@ def index() -> Response:
         chosen=frozenset(selection.keys),
         feed_groups=feed_addresses(publication, base),
         problem=problem,
+        builder=not request.environ.get(STATIC_SITE),
     )
 
 
