@@ -12,7 +12,7 @@ from _pytest.mark.structures import ParameterSet
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds.load import MAX_REPORTED, EventFileError, load_event, parse_event, read_source
+from feeds.load import ENGINES, MAX_REPORTED, Engine, EventFileError, load_event, parse_event, read_source
 from feeds.model import Event
 
 from .conftest import REAL_EVENT
@@ -88,10 +88,10 @@ def raw(name: str, data: bytes, *expected: str) -> ParameterSet:
     return pytest.param(data, list(expected), id=name)
 
 
-def problems(data: bytes) -> list[str]:
+def problems(data: bytes, engine: Engine | None = None) -> list[str]:
     """Return the problem lines for data, which must not load."""
     with pytest.raises(EventFileError) as caught:
-        parse_event(data)
+        parse_event(data, engine=engine)
     return [str(problem) for problem in caught.value.problems]
 
 
@@ -891,9 +891,10 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(("source", "expected"), CASES)
-def test_problem_messages(source: bytes, expected: list[str]) -> None:
-    assert problems(source) == expected
+def test_problem_messages(source: bytes, expected: list[str], engine: Engine) -> None:
+    assert problems(source, engine) == expected
 
 
 def test_the_table_is_large_enough() -> None:
@@ -1264,9 +1265,10 @@ IMPORT_CASES = [
 ]
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(("source", "expected"), IMPORT_CASES)
-def test_import_friendly_field_messages(source: bytes, expected: list[str]) -> None:
-    assert problems(source) == expected
+def test_import_friendly_field_messages(source: bytes, expected: list[str], engine: Engine) -> None:
+    assert problems(source, engine) == expected
 
 
 def test_an_empty_track_list_puts_a_session_in_no_track_feed() -> None:
