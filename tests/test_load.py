@@ -1158,7 +1158,8 @@ def test_recursive_mapping_alias() -> None:
 
 def test_deep_nesting() -> None:
     data = event_yaml({7: "  description: " + "[" * 5000 + "]" * 5000}).encode()
-    assert problems(data) == ["event.yaml:1:1: lists and mappings are nested too deeply to read; flatten the file"]
+    expected = ["event.yaml:7:214: lists and mappings are nested more than 200 deep here; flatten them"]
+    assert problems(data, "python") == problems(data, "libyaml") == expected
 
 
 # -- the real agenda ----------------------------------------------------------------------------------

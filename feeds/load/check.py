@@ -47,6 +47,8 @@ from .schema import (
 
 T = TypeVar("T")
 OUTER_SPACE = re.compile(r"^[\s\ufeff]+|[\s\ufeff]+$")
+# Unicode's control characters (category Cc) but for line breaks and tabs.
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 TRUE = {"true", "True", "TRUE"}
 FALSE = {"false", "False", "FALSE"}
 YAML_WORDS = {"yes", "no", "on", "off", "y", "n"}
@@ -56,10 +58,9 @@ NOT_PLACES = {"localtime", "Factory"}
 
 def clean_text(value: str) -> str:
     """Return text with line ends normalized, control characters removed and outer space trimmed."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    kept = (ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    value = CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     # A byte-order mark at either end is trimmed like space: icalendar drops one that starts a value.
-    return OUTER_SPACE.sub("", "".join(kept))
+    return OUTER_SPACE.sub("", value)
 
 
 def slugify(value: str) -> str:

@@ -1,7 +1,7 @@
 """Turn the bytes of an event file into YAML nodes, with every guard: size, encoding, aliases, depth.
 
 Scalars stay text: nothing is typed here. libyaml (PyYAML's C binding) scans and parses where
-it is installed; the nodes are composed in Python by the same guarded composer on either path,
+it is installed; the nodes are composed by the same guarded composer on either path,
 and a file the fast path cannot compose is composed again by the pure-Python path, so both give
 the same nodes and the same messages.
 """
@@ -9,13 +9,15 @@ the same nodes and the same messages.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from yaml.nodes import Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .messages import reader_error, yaml_error
+from .nodes import MAP_TAG, SEQ_TAG, STR_TAG
 from .problems import EventFileError, byte_position, file_error
 
 LIBYAML_AVAILABLE: bool = yaml.__with_libyaml__
@@ -75,93 +77,174 @@ def decode(data: bytes, filename: str) -> str:
         ) from None
 
 
-class _Guarded(yaml.composer.Composer):
-    """Compose nodes without typing any scalar, counting what aliases repeat."""
+MAX_DEPTH = 200  # lists and mappings inside each other; event.yaml needs 4
 
-    filename: str
 
-    def start_guards(self, filename: str) -> None:
-        yaml.composer.Composer.__init__(self)
-        yaml.resolver.BaseResolver.__init__(self)  # type: ignore[arg-type]
+class _Frame:
+    """A list or mapping being composed: its node, its anchor, and a key still waiting for its value."""
+
+    __slots__ = ("anchor", "before", "key", "node")
+
+    def __init__(self, node: SequenceNode | MappingNode, anchor: str | None, before: int) -> None:
+        self.node, self.anchor, self.before = node, anchor, before
+        self.key: Node | None = None
+
+
+def _tag(tag: str | None, default: str) -> str:
+    return default if tag is None or tag == "!" else tag
+
+
+class Composer:
+    """Compose one document from parser events into nodes, without typing any scalar, with the guards.
+
+    Aliases may repeat at most MAX_REPEATED_NODES values in all and may not sit inside the value
+    they repeat; lists and mappings nest at most MAX_DEPTH deep. `sizes` holds, for each anchor,
+    how many values it stands for.
+    """
+
+    def __init__(self, get_event: Callable[[], Any], filename: str) -> None:
+        self.get_event = get_event
         self.filename = filename
-        self.composed = 0  # nodes so far, an alias counting as every node it repeats
-        self.repeated = 0  # nodes repeated through aliases
         self.sizes: dict[str, int] = {}
+        self.anchors: dict[str, Node] = {}
         self.open: set[str] = set()  # anchors whose value is still being composed
+        self.composed = 0  # values so far, an alias counting as every value it repeats
+        self.repeated = 0  # values repeated through aliases
 
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        event = self.peek_event()  # type: ignore[attr-defined]
-        anchor = getattr(event, "anchor", None)
-        if isinstance(event, yaml.AliasEvent) and anchor is not None:
-            mark = event.start_mark
-            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            if anchor in self.open:
-                raise file_error(
-                    self.filename,
-                    f"the YAML alias '*{anchor}' is inside the value it repeats ('&{anchor}'), so it never ends; remove it",
-                    line,
-                    column,
+    def compose(self) -> Node | None:
+        """Return the root node of the only document, or None for an empty stream."""
+        get = self.get_event
+        get()  # the stream starts
+        if isinstance(get(), yaml.StreamEndEvent):
+            return None
+        root = self.document()
+        after = get()
+        if not isinstance(after, yaml.StreamEndEvent):
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream",
+                root.start_mark,
+                "but found another document",
+                after.start_mark,
+            )
+        return root
+
+    def alias(self, event: Any) -> Node:
+        """Return the node an alias repeats, counting it against the budget."""
+        anchor = event.anchor
+        line, column = event.start_mark.line + 1, event.start_mark.column + 1
+        if anchor in self.open:
+            raise file_error(
+                self.filename,
+                f"the YAML alias '*{anchor}' is inside the value it repeats ('&{anchor}'), so it never ends; remove it",
+                line,
+                column,
+            )
+        size = self.sizes.get(anchor, 1)
+        self.composed += size
+        self.repeated += size
+        if self.repeated > MAX_REPEATED_NODES:
+            raise file_error(
+                self.filename,
+                f"with this one, YAML aliases (*name) repeat more than {MAX_REPEATED_NODES:,} values; "
+                "write the values out or nest fewer aliases",
+                line,
+                column,
+            )
+        if anchor not in self.anchors:
+            raise yaml.composer.ComposerError(None, None, f"found undefined alias {anchor!r}", event.start_mark)
+        return self.anchors[anchor]
+
+    def anchored(self, anchor: str, node: Node, event: Any) -> None:
+        """Record the node an anchor names, refusing an anchor defined twice."""
+        if anchor in self.anchors:
+            raise yaml.composer.ComposerError(
+                f"found duplicate anchor {anchor!r}; first occurrence",
+                self.anchors[anchor].start_mark,
+                "second occurrence",
+                event.start_mark,
+            )
+        self.anchors[anchor] = node
+
+    def document(self) -> Node:
+        """Return the root node of the document whose start was read, reading up to its end."""
+        get = self.get_event
+        stack: list[_Frame] = []
+        root: Node | None = None
+        scalar_event, alias_event, sequence_start = yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent
+        mapping_start, sequence_end, mapping_end = yaml.MappingStartEvent, yaml.SequenceEndEvent, yaml.MappingEndEvent
+        while True:
+            event: Any = get()
+            kind = type(event)
+            node: Node
+            if kind is scalar_event:
+                self.composed += 1
+                node = ScalarNode(
+                    _tag(event.tag, STR_TAG),
+                    event.value,
+                    event.start_mark,
+                    event.end_mark,
+                    event.style or None,  # libyaml writes '' for plain text, PyYAML None
                 )
-            size = self.sizes.get(anchor, 1)
-            self.composed += size
-            self.repeated += size
-            if self.repeated > MAX_REPEATED_NODES:
-                raise file_error(
-                    self.filename,
-                    f"with this one, YAML aliases (*name) repeat more than {MAX_REPEATED_NODES:,} values; "
-                    "write the values out or nest fewer aliases",
-                    line,
-                    column,
-                )
-            return super().compose_node(parent, index)
-        before = self.composed
-        self.composed += 1
-        if anchor is not None:
-            self.open.add(anchor)
-        node = super().compose_node(parent, index)
-        if anchor is not None:
-            self.open.discard(anchor)
-            self.sizes[anchor] = self.composed - before
-        return node
+                if event.anchor is not None:
+                    self.anchored(event.anchor, node, event)
+                    self.sizes[event.anchor] = 1
+            elif kind is alias_event:
+                node = self.alias(event)
+            elif kind is sequence_start or kind is mapping_start:
+                self.composed += 1
+                started: SequenceNode | MappingNode
+                if kind is sequence_start:
+                    started = SequenceNode(_tag(event.tag, SEQ_TAG), [], event.start_mark, None, event.flow_style)
+                else:
+                    started = MappingNode(_tag(event.tag, MAP_TAG), [], event.start_mark, None, event.flow_style)
+                if event.anchor is not None:
+                    self.anchored(event.anchor, started, event)
+                    self.open.add(event.anchor)
+                stack.append(_Frame(started, event.anchor, self.composed - 1))
+                if len(stack) > MAX_DEPTH:
+                    raise file_error(
+                        self.filename,
+                        f"lists and mappings are nested more than {MAX_DEPTH} deep here; flatten them",
+                        event.start_mark.line + 1,
+                        event.start_mark.column + 1,
+                    )
+                continue
+            elif kind is sequence_end or kind is mapping_end:
+                frame = stack.pop()
+                node = frame.node
+                node.end_mark = event.end_mark
+                if frame.anchor is not None:
+                    self.open.discard(frame.anchor)
+                    self.sizes[frame.anchor] = self.composed - frame.before
+            else:  # the document ends
+                assert root is not None
+                return root
+            if not stack:
+                root = node
+                continue
+            top = stack[-1]
+            if top.node.__class__ is SequenceNode:
+                top.node.value.append(node)
+            elif top.key is None:
+                top.key = node
+            else:
+                top.node.value.append((top.key, node))
+                top.key = None
 
 
-class _PythonLoader(
-    yaml.reader.Reader,
-    yaml.scanner.Scanner,
-    yaml.parser.Parser,
-    _Guarded,
-    yaml.resolver.BaseResolver,
-):
-    """The pure-Python reader, scanner and parser under the guarded composer."""
+class _PythonParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """PyYAML's pure-Python reader, scanner and parser."""
 
-    def __init__(self, stream: str, filename: str) -> None:
+    def __init__(self, stream: str) -> None:
         yaml.reader.Reader.__init__(self, stream)
         yaml.scanner.Scanner.__init__(self)
         yaml.parser.Parser.__init__(self)
-        self.start_guards(filename)
 
 
-if LIBYAML_AVAILABLE:
-
-    class _LibyamlLoader(_Guarded, CParser, yaml.resolver.BaseResolver):
-        """libyaml's scanner and parser under the guarded composer."""
-
-        def __init__(self, stream: str, filename: str) -> None:
-            CParser.__init__(self, stream)
-            self.start_guards(filename)
-
-        def compose_scalar_node(self, anchor: dict[Any, Node]) -> ScalarNode:
-            node = super().compose_scalar_node(anchor)
-            if not node.style:  # libyaml marks a plain scalar '' where PyYAML writes None
-                node.style = None
-            return node
-
-
-def loader(text: str, filename: str, engine: Engine = "python") -> _Guarded:
-    """Return a guarded loader of text; its `sizes` name the anchors it composed."""
-    if engine == "libyaml" and LIBYAML_AVAILABLE:
-        return _LibyamlLoader(text, filename)
-    return _PythonLoader(text, filename)
+def composer(text: str, filename: str, engine: Engine = "python") -> tuple[Composer, Callable[[], None]]:
+    """Return a guarded composer of text on engine's parser, and the function that frees the parser."""
+    parser = CParser(text) if engine == "libyaml" and LIBYAML_AVAILABLE else _PythonParser(text)
+    return Composer(parser.get_event, filename), parser.dispose
 
 
 def engine_for(text: str, engine: Engine | None = None) -> Engine:
@@ -179,18 +262,17 @@ def engine_for(text: str, engine: Engine | None = None) -> Engine:
 def compose(text: str, filename: str, engine: Engine | None = None) -> Node:
     """Return the root node of the text, or raise EventFileError saying what is wrong and where.
 
-    By default libyaml composes, where it is installed; a file it cannot compose (a syntax
-    error, a guard, a character PyYAML refuses) is composed again in pure Python, which gives
-    the organizer's message.
+    By default libyaml parses, where it is installed; a file it cannot compose (a syntax
+    error, a guard) is composed again in pure Python, which gives the organizer's message.
     """
     if engine_for(text, engine) == "libyaml":
-        fast = loader(text, filename, "libyaml")
+        fast, free = composer(text, filename, "libyaml")
         try:
-            node = fast.get_single_node()
-        except (yaml.YAMLError, EventFileError, RecursionError):
+            node = fast.compose()
+        except (yaml.YAMLError, EventFileError):
             node = None
         finally:
-            fast.dispose()  # type: ignore[attr-defined]
+            free()
         if node is not None:
             return node
     return _compose_in_python(text, filename)
@@ -198,17 +280,15 @@ def compose(text: str, filename: str, engine: Engine | None = None) -> Node:
 
 def _compose_in_python(text: str, filename: str) -> Node:
     try:
-        slow = _PythonLoader(text, filename)
+        slow, free = composer(text, filename, "python")
     except yaml.reader.ReaderError as err:
         raise reader_error(err, text, filename) from None
     try:
-        node = slow.get_single_node()
+        node = slow.compose()
     except yaml.MarkedYAMLError as err:
         raise yaml_error(err, text, filename) from None
-    except RecursionError:
-        raise file_error(filename, "lists and mappings are nested too deeply to read; flatten the file") from None
     finally:
-        slow.dispose()
+        free()
     if node is None:
         raise file_error(
             filename,

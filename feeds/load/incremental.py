@@ -17,7 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ..model import Event, EventInfo, Session, Speaker, Track
 from . import rules
 from .check import Checker
-from .compose import NON_PRINTABLE, decode, engine_for, loader
+from .compose import NON_PRINTABLE, composer, decode, engine_for
 from .document import parse_event
 from .messages import quote
 from .nodes import SEQ_TAG, STR_TAG
@@ -308,15 +308,15 @@ def _at(position: tuple[int, int]) -> Node:
 def _compose_alone(chunk: str, filename: str) -> Node:
     """Return the root node of one part of the file, composed by itself with the loader's guards."""
     try:
-        part = loader(chunk, filename, engine_for(chunk))
+        part, free = composer(chunk, filename, engine_for(chunk))
     except yaml.YAMLError:
         raise _FallbackError from None
     try:
-        node = part.get_single_node()
-    except (yaml.YAMLError, EventFileError, RecursionError):
+        node = part.compose()
+    except (yaml.YAMLError, EventFileError):
         raise _FallbackError from None
     finally:
-        part.dispose()  # type: ignore[attr-defined]
+        free()
     if node is None or part.sizes:  # anchors: their names and the alias budget belong to the whole file
         raise _FallbackError
     return node

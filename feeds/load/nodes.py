@@ -17,7 +17,7 @@ def is_null(node: Node) -> bool:
     """Return whether node is a plain null scalar (nothing, ~ or null)."""
     return (
         isinstance(node, ScalarNode)
-        and getattr(node, "style", None) is None
+        and not node.style  # None from PyYAML, '' from libyaml
         and node.tag == STR_TAG
         and node.value in NULLS
     )
