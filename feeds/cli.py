@@ -6,13 +6,17 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from .catalog import feed_path, list_feeds
 from .export import META, NGINX_CONF, ExportError, TerminalProgress, export_event
 from .ledger import Change, Ledger, LedgerError, LedgerFile, advance, now_utc, preview
 from .links import FORMATS, feed_links, find_feed, google_cid_warning, render_snippet, unknown_feed
-from .load import EventFileError, load_event, parse_event, read_source
+from .load import EventFileError, Problem, load_event, parse_event, plural, read_source
+from .load.jsonschema import json_schema_text
+from .load.starter import starter_event
 from .model import Event
 from .publish import Publication, Settings, default_ledger_path, keep_source, sync_ledger
 
@@ -66,7 +70,46 @@ def describe(change: Change) -> str:
     return f"  {change.session}: {text}"
 
 
+def github_annotation(level: str, problem: Problem | None, text: str, file: str) -> str:
+    """Return one GitHub workflow command that marks a line of the pull request's diff."""
+
+    def escape(value: str, *, in_property: bool = False) -> str:
+        value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return value.replace(":", "%3A").replace(",", "%2C") if in_property else value
+
+    if problem is None:
+        return f"::{level} file={escape(file, in_property=True)}::{escape(text)}"
+    where = f"file={escape(problem.file, in_property=True)},line={problem.line},col={problem.column}"
+    message = f"{problem.path}: {problem.message}" if problem.path else problem.message
+    return f"::{level} {where}::{escape(message)}"
+
+
+def cmd_check_github(args: argparse.Namespace) -> int:
+    """Check the event file and print each problem and warning as a GitHub workflow annotation."""
+    settings = _settings(args.path, args.ledger)
+    file = str(settings.event_file)
+    try:
+        event = load_event(settings.event_file)
+    except EventFileError as err:
+        for problem in err.problems:
+            print(github_annotation("error", problem, "", file))
+        print(f"{file}: {plural(len(err.problems), 'problem')} found; nothing was published from this file.")
+        return 1
+    ledger = LedgerFile(settings.ledger_file).read(event.info.id)
+    changes = preview(ledger, event)
+    moment = ledger.revised if ledger else now_utc()
+    published, _ = advance(ledger, event, moment, settings.tombstone_days)
+    for warning in event.warnings:
+        print(github_annotation("warning", warning, "", file))
+    for line in rename_warnings(event, ledger, changes) + Publication(event, published, settings).warnings():
+        print(github_annotation("warning", None, line, file))
+    print(f"{file}: OK: {plural(len(event.sessions), 'session')}, {plural(len(changes), 'change')} not yet published")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    if args.format == "github":
+        return cmd_check_github(args)
     settings = _settings(args.path, args.ledger)
     event = load_event(settings.event_file)
     ledger = LedgerFile(settings.ledger_file).read(event.info.id)
@@ -79,14 +122,55 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"warning: {line}")
     feeds = list_feeds(event)
     print(
-        f"{settings.event_file}: OK: {len(event.sessions)} sessions, {len(event.speakers)} speakers, "
-        f"{len(event.tracks)} tracks, {len(feeds)} feeds"
-        + (f"; {len(changes)} change(s) not yet published (see 'feeds diff')" if changes else "")
+        f"{settings.event_file}: OK: {plural(len(event.sessions), 'session')}, "
+        f"{plural(len(event.speakers), 'speaker')}, {plural(len(event.tracks), 'track')}, {plural(len(feeds), 'feed')}"
+        + (f"; {plural(len(changes), 'change')} not yet published (see 'feeds diff')" if changes else "")
     )
     return 0
 
 
+def cmd_diff_markdown(args: argparse.Namespace) -> int:
+    """Print what subscribers will see change as Markdown, ready for a pull-request comment."""
+    settings = _settings(args.path, args.ledger)
+    event = load_event(settings.event_file)
+    ledger = LedgerFile(settings.ledger_file).read(event.info.id)
+    changes = preview(ledger, event)
+    name = settings.event_file.name
+    print(f"### What subscribers will see change ({name})")
+    print()
+    if not changes:
+        print(f"No changes: subscribers already see what `{name}` says.")
+        return 0
+    print(f"Publishing `{name}` changes {plural(len(changes), 'thing')} in subscribers' calendars:")
+    print()
+    print("| Session | Change |")
+    print("|---|---|")
+    for change in changes:
+        text = CHANGE_TEXT.get(change.kind, change.kind).format(old=change.old, new=change.new)
+        print(f"| {_cell(change.title)} (`{change.session}`) | {_cell(text)} |")
+    moment = ledger.revised if ledger else now_utc()
+    after, _ = advance(ledger, event, moment, 10**6)
+    touched = sorted(
+        feed_path(key)
+        for key, record in after.feeds.items()
+        if ledger is None or key not in ledger.feeds or ledger.feeds[key].fingerprint != record.fingerprint
+    )
+    print()
+    print(f"{plural(len(touched), 'feed')} change: " + ", ".join(f"`{path}`" for path in touched))
+    for line in rename_warnings(event, ledger, changes):
+        print()
+        print(f"> **Warning:** {_cell(line)}")
+    return 0
+
+
+def _cell(text: str) -> str:
+    """Return text safe inside a Markdown table cell: pipes escaped, on one line."""
+    return " ".join(text.replace("|", "\\|").split())
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
+    if args.format == "markdown":
+        return cmd_diff_markdown(args)
     settings = _settings(args.path, args.ledger)
     event = load_event(settings.event_file)
     ledger = LedgerFile(settings.ledger_file).read(event.info.id)
@@ -94,7 +178,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if not changes:
         print(f"No changes: subscribers already see what {settings.event_file} says.")
         return 0
-    print(f"Publishing {settings.event_file} would change {len(changes)} thing(s) subscribers see:")
+    print(f"Publishing {settings.event_file} would change {plural(len(changes), 'thing')} subscribers see:")
     for change in changes:
         print(describe(change))
     moment = ledger.revised if ledger else now_utc()
@@ -185,8 +269,41 @@ def cmd_links(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(json_schema_text())
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    target = Path(args.path)
+    if target.exists():
+        print(
+            f"error: {target} already exists; feeds init writes a new file only, choose another path", file=sys.stderr
+        )
+        return 1
+    first_day = date.fromisoformat(args.first_day) if args.first_day else date.today()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(starter_event(first_day), encoding="utf-8")
+    schema = target.parent / "event.schema.json"
+    wrote = [str(target)]
+    if not schema.exists():
+        schema.write_text(json_schema_text(), encoding="utf-8")
+        wrote.append(f"{schema} (for editors)")
+    print(f"wrote {' and '.join(wrote)}; edit it, then run: feeds check {target}")
+    return 0
+
+
+def package_version() -> str:
+    """Return the installed version of feeds."""
+    try:
+        return version("feeds")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="feeds", description="Publish subscribable calendar feeds from event.yaml.")
+    parser.add_argument("--version", action="version", version=f"feeds {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, func, text in (
         ("check", cmd_check, "check the event file and print a summary, or every problem"),
@@ -201,6 +318,22 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("path", nargs="?", help="the event file (default: $FEEDS_EVENT_FILE or event.yaml)")
         command.add_argument("--ledger", help="the ledger file (default: beside the event file, NAME.ledger.json)")
         command.set_defaults(func=func)
+        if name == "check":
+            command.add_argument(
+                "--format", choices=("text", "github"), default="text", help="text (default) or github annotations"
+            )
+        if name == "diff":
+            command.add_argument(
+                "--format", choices=("text", "markdown"), default="text", help="text (default) or markdown"
+            )
+    text = "print the JSON Schema of event.yaml, for editors and validators (see docs/editors.md)"
+    command = commands.add_parser("schema", help=text, description=text)
+    command.set_defaults(func=cmd_schema)
+    text = "write a commented starter event.yaml (and event.schema.json beside it) that passes feeds check"
+    command = commands.add_parser("init", help=text, description=text)
+    command.add_argument("path", nargs="?", default="event.yaml", help="the file to write (default: event.yaml)")
+    command.add_argument("--first-day", help="the conference's first day, YYYY-MM-DD (default: today)")
+    command.set_defaults(func=cmd_init)
     text = "write every feed and page as static files, with an nginx server block (needs the public base URL)"
     command = commands.add_parser("export", help=text, description=text)
     command.add_argument("outdir", help="the folder to write; an earlier export there is replaced when complete")
