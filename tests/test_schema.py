@@ -15,7 +15,7 @@ from benchmarks.generate import render_event_yaml
 from feeds.cli import main
 from feeds.load import SECTIONS, EventFileError, Kind, parse_event
 from feeds.load.check import EMPTY, Checker
-from feeds.load.jsonschema import KIND_SCHEMA, field_table, json_schema_text
+from feeds.load.jsonschema import KIND_SCHEMA, field_table
 from feeds.load.starter import MODELINE
 
 from .conftest import REAL_EVENT, ROOT, SMALL_EVENT
