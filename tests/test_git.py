@@ -89,7 +89,7 @@ def test_check_format_github_annotates_each_problem(tmp_path: Path, capsys: pyte
     assert out == [
         f"::error file={event_file},line=19,col=11::speakers[0] (id 'ada').name: expected text, got nothing",
         f"::error file={event_file},line=32,col=12::sessions[1] (id 'compilers').start: "
-        "expected 'YYYY-MM-DD HH:MM', got '10am'",
+        "expected 'YYYY-MM-DD HH:MM', got '10am'; did you mean '2024-03-09 10:00'?",
         f"{event_file}: 2 problems found; nothing was published from this file.",
     ]
 

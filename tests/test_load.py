@@ -262,7 +262,7 @@ CASES = [
     raw(
         "BOM and CRLF keep positions",
         b"\xef\xbb\xbf" + event_yaml({32: "    start: 10am"}).encode().replace(b"\n", b"\r\n"),
-        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '10am'",
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '10am'; did you mean '2024-03-09 10:00'?",
     ),
     # -- shape of the document ----------------------------------------------------------------
     raw(
@@ -624,33 +624,33 @@ CASES = [
     case(
         "start 10am",
         {32: "    start: 10am"},
-        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '10am'",
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '10am'; did you mean '2024-03-09 10:00'?",
     ),
     case(
         "start with a T",
         {32: "    start: 2024-03-09T09:30"},
-        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09T09:30'",
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09T09:30'; write '2024-03-09 09:30'",
     ),
     case(
         "start with a one-digit hour",
         {32: "    start: 2024-03-09 9:30"},
-        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09 9:30'",
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09 9:30'; write '2024-03-09 09:30'",
     ),
     case(
         "start with an offset",
         {32: "    start: 2024-03-09 09:30-08:00"},
         "event.yaml:32:12: sessions[1] (id 'compilers').start: "
-        "expected 'YYYY-MM-DD HH:MM', got '2024-03-09 09:30-08:00'",
+        "expected 'YYYY-MM-DD HH:MM', got '2024-03-09 09:30-08:00'; write the local time without an offset: '2024-03-09 09:30'",
     ),
     case(
         "start at 24:00",
         {32: "    start: 2024-03-09 24:00"},
-        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09 24:00'",
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09 24:00'; did you mean '2024-03-10 00:00'?",
     ),
     case(
         "start is only a date",
         {32: "    start: 2024-03-09"},
-        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09'",
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09'; add the time of day, like '2024-03-09 09:00'",
     ),
     case(
         "end in the year 9999",
@@ -928,7 +928,7 @@ def test_every_problem_is_reported_at_once_sorted_by_position() -> None:
         "event.yaml:5:15: event.uid_domain: expected a domain name like 'example.org', got 'localhost'",
         f"event.yaml:14:9: tracks[1] (id 'systems').id: track id 'systems' is already used at line 11; {UNIQUE}",
         "event.yaml:19:11: speakers[0] (id 'ada').name: expected text, got nothing",
-        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '10am'",
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '10am'; did you mean '2024-03-09 10:00'?",
         "event.yaml:40:14: sessions[2] (id 'teams').tracks[0]: unknown track 'people'",
     ]
     assert caught.value.report() == "\n".join([*lines, "5 " + COUNT.format("s")])
@@ -984,7 +984,7 @@ def test_unicode_line_separators_are_spaces_and_keep_line_numbers() -> None:
     event = load({31: "    title: Com\u2028pil\x85ers\u2029"})
     assert event.sessions[1].title == "Com pil ers"
     assert problems(event_yaml({31: "    title: Com\u2028pilers", 32: "    start: 10am"}).encode()) == [
-        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '10am'"
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '10am'; did you mean '2024-03-09 10:00'?"
     ]
 
 
@@ -1355,3 +1355,15 @@ def test_check_prints_the_warnings_with_their_positions(tmp_path: Path, capsys: 
         "'compilers' (2024-03-09 09:30-10:00) at the same time",
     ]
     assert out[-1].startswith(f"{event_file}: OK: 3 sessions")
+
+
+def test_an_end_written_as_a_clock_time_is_suggested_on_the_start_day() -> None:
+    data = event_yaml({32: "    start: 2024-03-10 09:30", 33: "    end: 10.30"}).encode()
+    assert problems(data) == [
+        "event.yaml:33:10: sessions[1] (id 'compilers').end: expected 'YYYY-MM-DD HH:MM', got '10.30'; "
+        "did you mean '2024-03-10 10:30'?"
+    ]
+    assert problems(event_yaml({32: "    start: 2024-03-09T17:30Z"}).encode()) == [
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09T17:30Z'; "
+        "write the local time without an offset: '2024-03-09 09:30'"
+    ]

@@ -87,6 +87,52 @@ def resolve_local(naive: datetime, zone: ZoneInfo) -> tuple[datetime | None, str
     return first, ""
 
 
+# What organizers write for a time instead of 'YYYY-MM-DD HH:MM': ISO 8601, seconds, offsets, one-digit hours.
+LOOSE_TIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2})[:.](\d{2})(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?", re.IGNORECASE
+)
+CLOCK_ONLY = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m\.?|(\d{1,2})[:.](\d{2})", re.IGNORECASE)
+
+
+def time_hint(raw: str, day: date | None, zone: ZoneInfo | None) -> str:
+    """Return how to write a time that is not 'YYYY-MM-DD HH:MM' but clearly means one, or ''."""
+    text = raw.strip()
+    loose = LOOSE_TIME.fullmatch(text)
+    if loose:
+        year, month, mday, hour, minute = (int(g) for g in loose.groups()[:5])
+        try:
+            written = datetime(year, month, mday) + timedelta(hours=hour, minutes=minute)
+        except ValueError:
+            return ""
+        offset = loose.group(6)
+        if offset is None:
+            verb = "did you mean" if hour == 24 else "write"
+            return f"; {verb} '{written:%Y-%m-%d %H:%M}'" + ("?" if hour == 24 else "")
+        if zone is None:
+            return ""
+        sign, digits = (
+            (1, "0000") if offset.upper() == "Z" else (1 if offset[0] == "+" else -1, offset[1:].replace(":", ""))
+        )
+        shift = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0)) * sign
+        local = (written - shift).replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
+        return f"; write the local time without an offset: '{local:%Y-%m-%d %H:%M}'"
+    if DAY.fullmatch(text):
+        return f"; add the time of day, like '{text} 09:00'"
+    clock = CLOCK_ONLY.fullmatch(text)
+    if clock is None or day is None:
+        return ""
+    if clock.group(4) is not None:
+        hour, minute = int(clock.group(4)), int(clock.group(5))
+    else:
+        hour, minute = int(clock.group(1)), int(clock.group(2) or 0)
+        if not 1 <= hour <= 12:
+            return ""
+        hour = hour % 12 + (12 if clock.group(3).lower() == "p" else 0)
+    if hour > 23 or minute > 59:
+        return ""
+    return f"; did you mean '{day.isoformat()} {hour:02d}:{minute:02d}'?"
+
+
 @functools.cache
 def zone_names() -> frozenset[str]:
     """Return the IANA zone names that name a place."""
@@ -104,6 +150,7 @@ class Checker:
         self.zone_name = ""
         self.days: tuple[date, date] | None = None
         self.known: dict[str, dict[str, str]] = {}
+        self.day_of_times: date | None = None  # the day of the session's start, to suggest an end on
         self.readers: dict[Kind, Callable[[Node, str, Field], Any]] = {
             Kind.TEXT: self.text,
             Kind.ID: self.slug,
@@ -322,8 +369,10 @@ class Checker:
             year, month, day, hour, minute = (int(g) for g in match.groups())
             naive = datetime(year, month, day, hour, minute)
         except ValueError:
-            self.add(node, path, f"expected 'YYYY-MM-DD HH:MM', got {quote(raw)}")
+            hint = time_hint(raw, self.day_of_times or (self.days[0] if self.days else None), self.zone)
+            self.add(node, path, f"expected 'YYYY-MM-DD HH:MM', got {quote(raw)}{hint}")
             return None
+        self.day_of_times = naive.date()
         if naive.year not in YEARS:
             self.add(node, path, f"expected a year from {YEARS[0]} to {YEARS[-1]}, got {quote(raw)}")
             return None
@@ -500,6 +549,7 @@ class Checker:
 
     def session(self, node: Node, path: str) -> tuple[str, Session | None]:
         path = labelled(node, path)
+        self.day_of_times = None
         read = self.fields(SESSION, node, path)
         if read is None:
             return path, None
