@@ -198,7 +198,7 @@ def test_every_feeds_command_of_the_example_workflow_runs(tmp_path: Path) -> Non
     ]
     assert [line.split()[1] for line in publish] == ["check", "publish", "export"]
     for line in review + publish:
-        done = subprocess.run(["bash", "-c", line], cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+        done = run(["bash", "-c", line], repo, env)
         assert done.returncode == 0, f"{line}: {done.stdout}{done.stderr}"
         assert "Traceback" not in done.stderr, line
     comment = (repo / "schedule-diff.md").read_text(encoding="utf-8")

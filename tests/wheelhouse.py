@@ -8,9 +8,8 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
-from packaging.requirements import Requirement
-
 import virtualenv
+from packaging.requirements import Requirement
 
 
 def requirements_of(name: str) -> set[str]:
