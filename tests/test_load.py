@@ -1367,3 +1367,12 @@ def test_an_end_written_as_a_clock_time_is_suggested_on_the_start_day() -> None:
         "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09T17:30Z'; "
         "write the local time without an offset: '2024-03-09 09:30'"
     ]
+
+
+def test_a_suggestion_ends_a_sentence_without_stray_punctuation() -> None:
+    from feeds.load import sentence, suggest
+
+    hint = "unknown track 'ai-platfrom'" + suggest("ai-platfrom", ["ai-platform", "people"])
+    assert sentence(hint) == "unknown track 'ai-platfrom'; did you mean 'ai-platform'?"
+    assert sentence("unknown track 'zzz'") == "unknown track 'zzz'."
+    assert sentence("Done.") == "Done."

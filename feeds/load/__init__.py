@@ -28,7 +28,7 @@ from .compose import (
 )
 from .document import load_event, parse_event
 from .incremental import IncrementalParser
-from .messages import quote, suggest
+from .messages import quote, sentence, suggest
 from .problems import MAX_REPORTED, EventFileError, byte_position, plural
 from .schema import (
     CANCELLED_PREFIX,
@@ -72,6 +72,7 @@ __all__ = [
     "quote",
     "read_source",
     "resolve_local",
+    "sentence",
     "slugify",
     "suggest",
 ]

@@ -14,6 +14,12 @@ from .problems import EventFileError, file_error, text_position
 INVISIBLE = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"}
 
 
+def sentence(text: str) -> str:
+    """Return text ended as a sentence: a full stop added unless it already ends with '.', '?' or '!'."""
+    text = text.rstrip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 def suggest(wrong: str, choices: Iterable[str]) -> str:
     """Return "; did you mean 'x'?" for the closest choice, or ''."""
     close = difflib.get_close_matches(wrong, list(choices), n=1, cutoff=0.65)
