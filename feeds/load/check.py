@@ -21,7 +21,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ..model import CONFIRMED, OVERLAP_ERROR, Event, EventInfo, Problem, Session, Speaker, Track
 from . import rules
 from .messages import quote, suggest
-from .nodes import YAML_TAGS, describe, field_node, is_null, labelled
+from .nodes import YAML_TAGS, describe, is_null, labelled
 from .problems import EventFileError
 from .schema import (
     COLOR,
@@ -625,4 +625,4 @@ def check_document(root: Node, filename: str, digest: str) -> Event:
     return Checker(filename).check(root, digest)
 
 
-__all__ = ["EMPTY", "Checker", "check_document", "clean_text", "field_node", "resolve_local", "slugify", "zone_names"]
+__all__ = ["EMPTY", "Checker", "check_document", "clean_text", "resolve_local", "slugify", "time_hint", "zone_names"]

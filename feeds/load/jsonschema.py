@@ -18,7 +18,6 @@ from .schema import (
 )
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
-SCHEMA_ID = "https://github.com/feeds/feeds/event.schema.json"
 SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
 # Scalars that event.yaml reads as text, whatever YAML 1.2 makes of them (10:30, 2024, true).
 TEXT_TYPES = ["string", "number", "boolean"]
@@ -108,7 +107,6 @@ def json_schema() -> dict[str, Any]:
             properties[section.key] = item
     return {
         "$schema": DRAFT,
-        "$id": SCHEMA_ID,
         "title": "event.yaml of feeds",
         "description": "The agenda that subscribable calendar feeds are built from; see docs/event-format.md.",
         "type": "object",
