@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -1376,3 +1377,15 @@ def test_a_suggestion_ends_a_sentence_without_stray_punctuation() -> None:
     assert sentence(hint) == "unknown track 'ai-platfrom'; did you mean 'ai-platform'?"
     assert sentence("unknown track 'zzz'") == "unknown track 'zzz'."
     assert sentence("Done.") == "Done."
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(" \t\n\r\x00\x07\x7f\x85\x9f\u2028\ufeff\xa0\u3000ab") | st.characters()))
+def test_clean_text_removes_controls_and_trims_like_its_definition(value: str) -> None:
+    import unicodedata
+
+    from feeds.load import clean_text
+
+    lines = value.replace("\r\n", "\n").replace("\r", "\n")
+    kept = "".join(ch for ch in lines if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    assert clean_text(value) == re.sub(r"^[\s\ufeff]+|[\s\ufeff]+$", "", kept)

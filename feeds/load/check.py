@@ -58,7 +58,12 @@ NOT_PLACES = {"localtime", "Factory"}
 
 def clean_text(value: str) -> str:
     """Return text with line ends normalized, control characters removed and outer space trimmed."""
-    value = CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if not value.isprintable():  # also for line breaks and tabs, which stay
+        value = CONTROLS.sub("", value)
+    if value and not (value[0].isspace() or value[-1].isspace() or "\ufeff" in (value[0], value[-1])):
+        return value
     # A byte-order mark at either end is trimmed like space: icalendar drops one that starts a value.
     return OUTER_SPACE.sub("", value)
 
