@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -102,7 +103,9 @@ def cmd_check_github(args: argparse.Namespace) -> int:
     for warning in event.warnings:
         print(github_annotation("warning", warning, "", file))
     for line in rename_warnings(event, ledger, changes) + Publication(event, published, settings).warnings():
-        print(github_annotation("warning", None, line, file))
+        at = re.match(r"(.+?):(\d+):(\d+): (.*)", line)
+        where = Problem(at[1], int(at[2]), int(at[3]), "", at[4]) if at else None
+        print(github_annotation("warning", where, line, file))
     print(f"{file}: OK: {plural(len(event.sessions), 'session')}, {plural(len(changes), 'change')} not yet published")
     return 0
 

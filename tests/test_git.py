@@ -207,3 +207,16 @@ def test_every_feeds_command_of_the_example_workflow_runs(tmp_path: Path) -> Non
     assert (site / "conference.ics").is_file()
     assert "Welcome" in (site / "conference.ics").read_text(encoding="utf-8")
     assert run(["feeds", "diff", "event.yaml"], repo, env).stdout.startswith("No changes")
+
+
+def test_a_rename_without_alias_is_annotated_on_the_session(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    event_file = tmp_path / "event.yaml"
+    shutil.copy(SMALL_EVENT, event_file)
+    assert main(["publish", str(event_file)]) == 0
+    text = event_file.read_text(encoding="utf-8")
+    event_file.write_text(text.replace("  - id: opening\n", "  - id: welcome\n", 1), encoding="utf-8")
+    line = 1 + text.splitlines().index("  - id: opening")
+    capsys.readouterr()
+    assert main(["check", "--format", "github", str(event_file)]) == 0
+    [warning] = [out for out in capsys.readouterr().out.splitlines() if "looks like" in out]
+    assert warning.startswith(f"::warning file={event_file},line={line},col=5::session 'welcome' looks like 'opening' ")
