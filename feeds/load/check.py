@@ -33,6 +33,7 @@ from .schema import (
     MAX_DURATION,
     MAX_ID_LENGTH,
     MAX_SOURCE_ID_LENGTH,
+    SECTIONS,
     SESSION,
     SLUG,
     SPEAKER,
@@ -62,10 +63,9 @@ def clean_text(value: str) -> str:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     if not value.isprintable():  # also for line breaks and tabs, which stay
         value = CONTROLS.sub("", value)
-    if value and not (value[0].isspace() or value[-1].isspace() or "\ufeff" in (value[0], value[-1])):
-        return value
+    value = value.strip()
     # A byte-order mark at either end is trimmed like space: icalendar drops one that starts a value.
-    return OUTER_SPACE.sub("", value)
+    return OUTER_SPACE.sub("", value) if "\ufeff" in (value[:1], value[-1:]) else value
 
 
 def slugify(value: str) -> str:
@@ -156,7 +156,7 @@ class Checker:
         self.days: tuple[date, date] | None = None
         self.known: dict[str, dict[str, str]] = {}
         self.day_of_times: date | None = None  # the day of the session's start, to suggest an end on
-        self.readers: dict[Kind, Callable[[Node, str, Field], Any]] = {
+        readers: dict[Kind, Callable[[Node, str, Field], Any]] = {
             Kind.TEXT: self.text,
             Kind.ID: self.slug,
             Kind.IDS: self.slugs,
@@ -170,6 +170,12 @@ class Checker:
             Kind.DOMAIN: self.uid_domain,
             Kind.CHOICE: self.choice,
             Kind.SOURCE_ID: self.source_id,
+        }
+        self.readers = readers
+        # For each section, its fields in order, each with its reader, its empty value and its path suffix.
+        self.plans = {
+            section.key: [(field, readers[field.kind], EMPTY[field.kind], f".{field.name}") for field in section.fields]
+            for section in SECTIONS
         }
 
     # -- reporting -------------------------------------------------------
@@ -256,11 +262,13 @@ class Checker:
                 last = given[-1]
                 self.add(found[last], f"{path}.{last}", f"give either {quoted}, not both")
                 skipped.update(group)
-        values = {
-            field.name: self.read(field, found.get(field.name), f"{path}.{field.name}")
-            for field in section.fields
-            if field.name not in skipped
-        }
+        values: dict[str, Any] = {}
+        for field, reader, empty, suffix in self.plans[section.key]:
+            name = field.name
+            if name in skipped:
+                continue
+            value_node = found.get(name)
+            values[name] = empty if value_node is None else reader(value_node, path + suffix, field)
         return found, values
 
     def read(self, field: Field, node: Node | None, path: str) -> Any:

@@ -29,7 +29,7 @@ DEFAULT_MAX_BYTES = 5_000_000  # 5 MB
 MAX_REPEATED_NODES = 10_000
 # Line breaks for YAML that editors show on one line (often pasted from web pages): read as spaces,
 # so that line numbers match what the organizer sees.
-SEPARATORS = str.maketrans({"\u2028": " ", "\u2029": " ", "\x85": " "})
+SEPARATORS = ("\u2028", "\u2029", "\x85")
 NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 
 Engine = Literal["libyaml", "python"]
@@ -66,7 +66,7 @@ def decode(data: bytes, filename: str) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        return data.decode("utf-8").translate(SEPARATORS)
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line, column = byte_position(data, err.start)
         raise file_error(
@@ -75,6 +75,10 @@ def decode(data: bytes, filename: str) -> str:
             line,
             column,
         ) from None
+    for separator in SEPARATORS:
+        if separator in text:
+            text = text.replace(separator, " ")
+    return text
 
 
 MAX_DEPTH = 200  # lists and mappings inside each other; event.yaml needs 4
@@ -83,15 +87,13 @@ MAX_DEPTH = 200  # lists and mappings inside each other; event.yaml needs 4
 class _Frame:
     """A list or mapping being composed: its node, its anchor, and a key still waiting for its value."""
 
-    __slots__ = ("anchor", "before", "key", "node")
+    __slots__ = ("anchor", "before", "items", "key", "listed", "node")
 
     def __init__(self, node: SequenceNode | MappingNode, anchor: str | None, before: int) -> None:
         self.node, self.anchor, self.before = node, anchor, before
+        self.items: list[Any] = node.value
+        self.listed = isinstance(node, SequenceNode)
         self.key: Node | None = None
-
-
-def _tag(tag: str | None, default: str) -> str:
-    return default if tag is None or tag == "!" else tag
 
 
 class Composer:
@@ -170,16 +172,19 @@ class Composer:
         get = self.get_event
         stack: list[_Frame] = []
         root: Node | None = None
+        composed = 0
         scalar_event, alias_event, sequence_start = yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent
         mapping_start, sequence_end, mapping_end = yaml.MappingStartEvent, yaml.SequenceEndEvent, yaml.MappingEndEvent
+        top: _Frame | None = None
         while True:
             event: Any = get()
-            kind = type(event)
+            kind = event.__class__
             node: Node
             if kind is scalar_event:
-                self.composed += 1
+                composed += 1
+                tag = event.tag
                 node = ScalarNode(
-                    _tag(event.tag, STR_TAG),
+                    STR_TAG if tag is None or tag == "!" else tag,
                     event.value,
                     event.start_mark,
                     event.end_mark,
@@ -188,19 +193,29 @@ class Composer:
                 if event.anchor is not None:
                     self.anchored(event.anchor, node, event)
                     self.sizes[event.anchor] = 1
-            elif kind is alias_event:
-                node = self.alias(event)
+            elif kind is sequence_end or kind is mapping_end:
+                frame = stack.pop()
+                top = stack[-1] if stack else None
+                node = frame.node
+                node.end_mark = event.end_mark
+                if frame.anchor is not None:
+                    self.open.discard(frame.anchor)
+                    self.sizes[frame.anchor] = composed - frame.before
             elif kind is sequence_start or kind is mapping_start:
-                self.composed += 1
+                composed += 1
+                tag = event.tag
                 started: SequenceNode | MappingNode
                 if kind is sequence_start:
-                    started = SequenceNode(_tag(event.tag, SEQ_TAG), [], event.start_mark, None, event.flow_style)
+                    tag = SEQ_TAG if tag is None or tag == "!" else tag
+                    started = SequenceNode(tag, [], event.start_mark, None, event.flow_style)
                 else:
-                    started = MappingNode(_tag(event.tag, MAP_TAG), [], event.start_mark, None, event.flow_style)
+                    tag = MAP_TAG if tag is None or tag == "!" else tag
+                    started = MappingNode(tag, [], event.start_mark, None, event.flow_style)
                 if event.anchor is not None:
                     self.anchored(event.anchor, started, event)
                     self.open.add(event.anchor)
-                stack.append(_Frame(started, event.anchor, self.composed - 1))
+                top = _Frame(started, event.anchor, composed - 1)
+                stack.append(top)
                 if len(stack) > MAX_DEPTH:
                     raise file_error(
                         self.filename,
@@ -209,26 +224,21 @@ class Composer:
                         event.start_mark.column + 1,
                     )
                 continue
-            elif kind is sequence_end or kind is mapping_end:
-                frame = stack.pop()
-                node = frame.node
-                node.end_mark = event.end_mark
-                if frame.anchor is not None:
-                    self.open.discard(frame.anchor)
-                    self.sizes[frame.anchor] = self.composed - frame.before
+            elif kind is alias_event:
+                self.composed = composed
+                node = self.alias(event)
+                composed = self.composed
             else:  # the document ends
                 assert root is not None
                 return root
-            if not stack:
+            if top is None:
                 root = node
-                continue
-            top = stack[-1]
-            if top.node.__class__ is SequenceNode:
-                top.node.value.append(node)
+            elif top.listed:
+                top.items.append(node)
             elif top.key is None:
                 top.key = node
             else:
-                top.node.value.append((top.key, node))
+                top.items.append((top.key, node))
                 top.key = None
 
 

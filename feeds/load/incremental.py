@@ -18,7 +18,7 @@ from ..model import Event, EventInfo, Session, Speaker, Track
 from . import rules
 from .check import Checker
 from .compose import NON_PRINTABLE, composer, decode, engine_for
-from .document import parse_event
+from .document import parse_event, without_cycle_collection
 from .messages import quote
 from .nodes import SEQ_TAG, STR_TAG
 from .problems import EventFileError
@@ -155,7 +155,8 @@ class IncrementalParser:
         """Check and return the event in data like parse_event, reusing what the last file's unchanged parts gave."""
         self.composed, self.reused, self._failed = 0, 0, False
         try:
-            event: Event | None = self._assemble(data, filename)
+            with without_cycle_collection():
+                event: Event | None = self._assemble(data, filename)
         except Exception:  # a file that does not fit, or any surprise: parse it whole, as before
             event = None
         self.incremental = event is not None

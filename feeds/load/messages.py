@@ -29,6 +29,8 @@ def suggest(wrong: str, choices: Iterable[str]) -> str:
 def quote(value: str, limit: int = 60) -> str:
     """Return value quoted for a message: on one line, invisible characters escaped, long text cut."""
     shown = value if len(value) <= limit else value[: limit - 3] + "..."
+    if shown.isprintable():  # no character of the INVISIBLE categories
+        return "'" + shown + "'"
     visible = (ch.encode("unicode_escape").decode() if unicodedata.category(ch) in INVISIBLE else ch for ch in shown)
     return "'" + "".join(visible) + "'"
 
