@@ -177,6 +177,7 @@ class Checker:
             section.key: [(field, readers[field.kind], EMPTY[field.kind], f".{field.name}") for field in section.fields]
             for section in SECTIONS
         }
+        self.names = {section.key: (section.required, section.optional) for section in SECTIONS}
 
     # -- reporting -------------------------------------------------------
     def add(self, node: Node, path: str, message: str) -> None:
@@ -251,7 +252,8 @@ class Checker:
     # -- a section's fields ------------------------------------------------
     def fields(self, section: Section, node: Node, path: str) -> tuple[dict[str, Node], dict[str, Any]] | None:
         """Return the section's field nodes and their values, each read by its kind; None if node is no mapping."""
-        found = self.mapping(node, path, section.required, section.optional)
+        required, optional = self.names[section.key]
+        found = self.mapping(node, path, required, optional)
         if found is None:
             return None
         skipped: set[str] = set()
