@@ -9,7 +9,8 @@ This is the only package that imports yaml. Its modules each do one job:
 - rules: the checks across items (unique ids, references, the event's days, overlaps);
 - document: a whole file, read and checked;
 - incremental: successive versions of one file, composing only what changed;
-- jsonschema: the schema rendered for editors and for the docs.
+- jsonschema: the schema rendered for editors and for the docs;
+- starter: the commented event.yaml that `feeds init` writes.
 """
 
 from __future__ import annotations

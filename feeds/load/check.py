@@ -273,12 +273,6 @@ class Checker:
             values[name] = empty if value_node is None else reader(value_node, path + suffix, field)
         return found, values
 
-    def read(self, field: Field, node: Node | None, path: str) -> Any:
-        """Return the field's value read by its kind, or its kind's empty value when absent or wrong."""
-        if node is None:
-            return EMPTY[field.kind]
-        return self.readers[field.kind](node, path, field)
-
     # -- typed values --------------------------------------------------------
     def text(self, node: Node, path: str, field: Field) -> str:
         if is_null(node) and not field.required:
