@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from .catalog import feed_path, list_feeds
@@ -14,12 +17,14 @@ from .config import SettingsError, load_settings
 from .export import META, NGINX_CONF, ExportError, TerminalProgress, export_event
 from .ledger import Ledger, LedgerError, LedgerFile, advance, now_utc, pending, preview
 from .links import FORMATS, feed_links, find_feed, google_cid_warning, render_snippet, unknown_feed
-from .load import EventFileError, load_event, parse_event, read_source
+from .load import EventFileError, Problem, load_event, parse_event, plural, read_source
+from .load.jsonschema import json_schema_text
+from .load.starter import starter_event
 from .model import Event
 from .publish import Publication, Settings
 from .publisher import release_event, release_folder
 from .release import check_name
-from .review import describe, find_holds, plural
+from .review import CHANGE_TEXT, describe, find_holds
 
 
 def _settings(path: str | None, ledger: str | None = None, **more: object) -> Settings:
@@ -30,7 +35,49 @@ def _read_ledger(settings: Settings, event: Event) -> Ledger | None:
     return LedgerFile(settings.ledger_file).read(event.info.id)
 
 
+def github_annotation(level: str, problem: Problem | None, text: str, file: str) -> str:
+    """Return one GitHub workflow command that marks a line of the pull request's diff."""
+
+    def escape(value: str, *, in_property: bool = False) -> str:
+        value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return value.replace(":", "%3A").replace(",", "%2C") if in_property else value
+
+    if problem is None:
+        return f"::{level} file={escape(file, in_property=True)}::{escape(text)}"
+    where = f"file={escape(problem.file, in_property=True)},line={problem.line},col={problem.column}"
+    message = f"{problem.path}: {problem.message}" if problem.path else problem.message
+    return f"::{level} {where}::{escape(message)}"
+
+
+def cmd_check_github(args: argparse.Namespace) -> int:
+    """Check the event file and print each problem and warning as a GitHub workflow annotation."""
+    settings = _settings(args.path, args.ledger)
+    file = str(settings.event_file)
+    try:
+        event = load_event(settings.event_file, settings.max_event_bytes)
+    except EventFileError as err:
+        for problem in err.problems:
+            print(github_annotation("error", problem, "", file))
+        print(f"{file}: {plural(len(err.problems), 'problem')} found; nothing was published from this file.")
+        return 1
+    ledger = _read_ledger(settings, event)
+    changes = preview(ledger, event)
+    moment = ledger.revised if ledger else now_utc()
+    published, _ = advance(ledger, event, moment, settings.tombstone_days)
+    for warning in event.warnings:
+        print(github_annotation("warning", warning, "", file))
+    holds = [str(hold) for hold in find_holds(event, ledger, changes, settings.hold_removals)]
+    for line in holds + Publication(event, published, settings).warnings():
+        at = re.match(r"(.+?):(\d+):(\d+): (.*)", line)
+        where = Problem(at[1], int(at[2]), int(at[3]), "", at[4]) if at else None
+        print(github_annotation("warning", where, line, file))
+    print(f"{file}: OK: {plural(len(event.sessions), 'session')}, {plural(len(changes), 'change')} not yet released")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    if args.format == "github":
+        return cmd_check_github(args)
     settings = _settings(args.path, args.ledger)
     event = load_event(settings.event_file, settings.max_event_bytes)
     ledger = _read_ledger(settings, event)
@@ -58,6 +105,47 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff_markdown(args: argparse.Namespace) -> int:
+    """Print what subscribers will see change as Markdown, ready for a pull-request comment."""
+    settings, source = _diff_ledger(args)
+    event = load_event(settings.event_file, settings.max_event_bytes)
+    ledger = _read_ledger(settings, event)
+    changes = preview(ledger, event)
+    name = settings.event_file.name
+    print(f"### What subscribers will see change ({name})")
+    print()
+    print(source)
+    print()
+    if not changes:
+        print(f"No changes: subscribers already see what `{name}` says.")
+        return 0
+    print(f"Releasing `{name}` changes {plural(len(changes), 'thing')} in subscribers' calendars:")
+    print()
+    print("| Session | Change |")
+    print("|---|---|")
+    for change in changes:
+        text = CHANGE_TEXT.get(change.kind, change.kind).format(old=change.old, new=change.new)
+        print(f"| {_cell(change.title)} (`{change.session}`) | {_cell(text)} |")
+    moment = ledger.revised if ledger else now_utc()
+    after, _ = advance(ledger, event, moment, 10**6)
+    touched = sorted(
+        feed_path(key)
+        for key, record in after.feeds.items()
+        if ledger is None or key not in ledger.feeds or ledger.feeds[key].fingerprint != record.fingerprint
+    )
+    print()
+    print(f"{plural(len(touched), 'feed')} change: " + ", ".join(f"`{path}`" for path in touched))
+    for hold in find_holds(event, ledger, changes, settings.hold_removals):
+        print()
+        print(f"> **Warning:** {_cell(str(hold))}")
+    return 0
+
+
+def _cell(text: str) -> str:
+    """Return text safe inside a Markdown table cell: pipes escaped, on one line."""
+    return " ".join(text.replace("|", "\\|").split())
+
+
 def _diff_ledger(args: argparse.Namespace) -> tuple[Settings, str]:
     """Return the settings for comparing args.path, and a line saying which ledger it is compared with."""
     settings = _settings(args.path, args.ledger)
@@ -81,6 +169,8 @@ def _diff_ledger(args: argparse.Namespace) -> tuple[Settings, str]:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    if args.format == "markdown":
+        return cmd_diff_markdown(args)
     settings, source = _diff_ledger(args)
     event = load_event(settings.event_file, settings.max_event_bytes)
     ledger = _read_ledger(settings, event)
@@ -293,8 +383,41 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(json_schema_text())
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    target = Path(args.path)
+    if target.exists():
+        print(
+            f"error: {target} already exists; feeds init writes a new file only, choose another path", file=sys.stderr
+        )
+        return 1
+    first_day = date.fromisoformat(args.first_day) if args.first_day else date.today()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(starter_event(first_day), encoding="utf-8")
+    schema = target.parent / "event.schema.json"
+    wrote = [str(target)]
+    if not schema.exists():
+        schema.write_text(json_schema_text(), encoding="utf-8")
+        wrote.append(f"{schema} (for editors)")
+    print(f"wrote {' and '.join(wrote)}; edit it, then run: feeds check {target}")
+    return 0
+
+
+def package_version() -> str:
+    """Return the installed version of feeds."""
+    try:
+        return version("feeds")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="feeds", description="Publish subscribable calendar feeds from event.yaml.")
+    parser.add_argument("--version", action="version", version=f"feeds {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, func, text in (
         ("check", cmd_check, "check the event file and print a summary, or every problem"),
@@ -320,6 +443,22 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("-v", "--verbose", action="store_true", help="list every change of each release")
         elif name == "preview":
             command.add_argument("--port", type=int, default=8001, help="the port on 127.0.0.1 (default 8001)")
+        if name == "check":
+            command.add_argument(
+                "--format", choices=("text", "github"), default="text", help="text (default) or github annotations"
+            )
+        if name == "diff":
+            command.add_argument(
+                "--format", choices=("text", "markdown"), default="text", help="text (default) or markdown"
+            )
+    text = "print the JSON Schema of event.yaml, for editors and validators (see docs/editors.md)"
+    command = commands.add_parser("schema", help=text, description=text)
+    command.set_defaults(func=cmd_schema)
+    text = "write a commented starter event.yaml (and event.schema.json beside it) that passes feeds check"
+    command = commands.add_parser("init", help=text, description=text)
+    command.add_argument("path", nargs="?", default="event.yaml", help="the file to write (default: event.yaml)")
+    command.add_argument("--first-day", help="the conference's first day, YYYY-MM-DD (default: today)")
+    command.set_defaults(func=cmd_init)
     text = "write every feed and page as static files, with an nginx server block (needs the public base URL)"
     command = commands.add_parser("export", help=text, description=text)
     command.add_argument("outdir", help="the folder to write; an earlier export there is replaced when complete")

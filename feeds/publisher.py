@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .ledger import Change, FileState, Ledger, LedgerError, LedgerFile, LedgerReadOnlyError, advance, pending
-from .load import EventFileError, IncrementalParser, read_source
+from .load import EventFileError, IncrementalParser, plural, read_source
 from .model import Event
 from .publish import (
     MANUAL,
@@ -37,7 +37,7 @@ from .publish import (
     sync_ledger,
 )
 from .release import Release, ReleaseStore, Verdict, WatchLock, default_release_dir
-from .review import Hold, describe, find_holds, plural
+from .review import Hold, describe, find_holds
 
 log = logging.getLogger("feeds")
 

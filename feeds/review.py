@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .ledger import Change, Ledger
+from .load import plural
 from .model import Event
 
 RENAME_HINT = (
@@ -42,11 +43,6 @@ class Hold:
 
     def __str__(self) -> str:
         return f"{self.reason}; {self.advice}"
-
-
-def plural(count: int, word: str, many: str = "") -> str:
-    """Return '1 change' or '14 changes'."""
-    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 def describe(change: Change) -> str:

@@ -37,7 +37,7 @@ from .links import (
     subscribe_links,
     webcal_url,
 )
-from .load import SLUG, suggest
+from .load import SLUG, sentence, suggest
 from .model import Event, Session, Speaker, Track
 from .publish import FeedBody, Publication, etag_of
 from .publisher import Publisher
@@ -272,7 +272,7 @@ def read_selection(publication: Publication, args: Mapping[str, list[str]]) -> S
     if unknown:
         message = "; ".join(unknown[:5]) + (f"; and {len(unknown) - 5} more" if len(unknown) > 5 else "")
         return Selection(
-            problem=message[0].upper() + message[1:] + ". Every id is listed at /.", status=404, asked=True
+            problem=sentence(message[0].upper() + message[1:]) + " Every id is listed at /.", status=404, asked=True
         )
     return Selection(keys=tuple(sorted(keys, key=_custom_order)), asked=asked)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ from _pytest.mark.structures import ParameterSet
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds.load import MAX_REPORTED, EventFileError, load_event, parse_event, read_source
+from feeds.load import ENGINES, MAX_REPORTED, Engine, EventFileError, load_event, parse_event, read_source
 from feeds.model import Event
 
 from .conftest import REAL_EVENT
@@ -88,10 +89,10 @@ def raw(name: str, data: bytes, *expected: str) -> ParameterSet:
     return pytest.param(data, list(expected), id=name)
 
 
-def problems(data: bytes) -> list[str]:
+def problems(data: bytes, engine: Engine | None = None) -> list[str]:
     """Return the problem lines for data, which must not load."""
     with pytest.raises(EventFileError) as caught:
-        parse_event(data)
+        parse_event(data, engine=engine)
     return [str(problem) for problem in caught.value.problems]
 
 
@@ -262,7 +263,7 @@ CASES = [
     raw(
         "BOM and CRLF keep positions",
         b"\xef\xbb\xbf" + event_yaml({32: "    start: 10am"}).encode().replace(b"\n", b"\r\n"),
-        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '10am'",
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '10am'; did you mean '2024-03-09 10:00'?",
     ),
     # -- shape of the document ----------------------------------------------------------------
     raw(
@@ -624,33 +625,33 @@ CASES = [
     case(
         "start 10am",
         {32: "    start: 10am"},
-        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '10am'",
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '10am'; did you mean '2024-03-09 10:00'?",
     ),
     case(
         "start with a T",
         {32: "    start: 2024-03-09T09:30"},
-        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09T09:30'",
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09T09:30'; write '2024-03-09 09:30'",
     ),
     case(
         "start with a one-digit hour",
         {32: "    start: 2024-03-09 9:30"},
-        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09 9:30'",
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09 9:30'; write '2024-03-09 09:30'",
     ),
     case(
         "start with an offset",
         {32: "    start: 2024-03-09 09:30-08:00"},
         "event.yaml:32:12: sessions[1] (id 'compilers').start: "
-        "expected 'YYYY-MM-DD HH:MM', got '2024-03-09 09:30-08:00'",
+        "expected 'YYYY-MM-DD HH:MM', got '2024-03-09 09:30-08:00'; write the local time without an offset: '2024-03-09 09:30'",
     ),
     case(
         "start at 24:00",
         {32: "    start: 2024-03-09 24:00"},
-        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09 24:00'",
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09 24:00'; did you mean '2024-03-10 00:00'?",
     ),
     case(
         "start is only a date",
         {32: "    start: 2024-03-09"},
-        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09'",
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09'; add the time of day, like '2024-03-09 09:00'",
     ),
     case(
         "end in the year 9999",
@@ -891,9 +892,10 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(("source", "expected"), CASES)
-def test_problem_messages(source: bytes, expected: list[str]) -> None:
-    assert problems(source) == expected
+def test_problem_messages(source: bytes, expected: list[str], engine: Engine) -> None:
+    assert problems(source, engine) == expected
 
 
 def test_the_table_is_large_enough() -> None:
@@ -927,7 +929,7 @@ def test_every_problem_is_reported_at_once_sorted_by_position() -> None:
         "event.yaml:5:15: event.uid_domain: expected a domain name like 'example.org', got 'localhost'",
         f"event.yaml:14:9: tracks[1] (id 'systems').id: track id 'systems' is already used at line 11; {UNIQUE}",
         "event.yaml:19:11: speakers[0] (id 'ada').name: expected text, got nothing",
-        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '10am'",
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '10am'; did you mean '2024-03-09 10:00'?",
         "event.yaml:40:14: sessions[2] (id 'teams').tracks[0]: unknown track 'people'",
     ]
     assert caught.value.report() == "\n".join([*lines, "5 " + COUNT.format("s")])
@@ -983,7 +985,7 @@ def test_unicode_line_separators_are_spaces_and_keep_line_numbers() -> None:
     event = load({31: "    title: Com\u2028pil\x85ers\u2029"})
     assert event.sessions[1].title == "Com pil ers"
     assert problems(event_yaml({31: "    title: Com\u2028pilers", 32: "    start: 10am"}).encode()) == [
-        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '10am'"
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '10am'; did you mean '2024-03-09 10:00'?"
     ]
 
 
@@ -1157,7 +1159,8 @@ def test_recursive_mapping_alias() -> None:
 
 def test_deep_nesting() -> None:
     data = event_yaml({7: "  description: " + "[" * 5000 + "]" * 5000}).encode()
-    assert problems(data) == ["event.yaml:1:1: lists and mappings are nested too deeply to read; flatten the file"]
+    expected = ["event.yaml:7:214: lists and mappings are nested more than 200 deep here; flatten them"]
+    assert problems(data, "python") == problems(data, "libyaml") == expected
 
 
 # -- the real agenda ----------------------------------------------------------------------------------
@@ -1264,9 +1267,10 @@ IMPORT_CASES = [
 ]
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(("source", "expected"), IMPORT_CASES)
-def test_import_friendly_field_messages(source: bytes, expected: list[str]) -> None:
-    assert problems(source) == expected
+def test_import_friendly_field_messages(source: bytes, expected: list[str], engine: Engine) -> None:
+    assert problems(source, engine) == expected
 
 
 def test_an_empty_track_list_puts_a_session_in_no_track_feed() -> None:
@@ -1352,3 +1356,36 @@ def test_check_prints_the_warnings_with_their_positions(tmp_path: Path, capsys: 
         "'compilers' (2024-03-09 09:30-10:00) at the same time",
     ]
     assert out[-1].startswith(f"{event_file}: OK: 3 sessions")
+
+
+def test_an_end_written_as_a_clock_time_is_suggested_on_the_start_day() -> None:
+    data = event_yaml({32: "    start: 2024-03-10 09:30", 33: "    end: 10.30"}).encode()
+    assert problems(data) == [
+        "event.yaml:33:10: sessions[1] (id 'compilers').end: expected 'YYYY-MM-DD HH:MM', got '10.30'; "
+        "did you mean '2024-03-10 10:30'?"
+    ]
+    assert problems(event_yaml({32: "    start: 2024-03-09T17:30Z"}).encode()) == [
+        "event.yaml:32:12: sessions[1] (id 'compilers').start: expected 'YYYY-MM-DD HH:MM', got '2024-03-09T17:30Z'; "
+        "write the local time without an offset: '2024-03-09 09:30'"
+    ]
+
+
+def test_a_suggestion_ends_a_sentence_without_stray_punctuation() -> None:
+    from feeds.load import sentence, suggest
+
+    hint = "unknown track 'ai-platfrom'" + suggest("ai-platfrom", ["ai-platform", "people"])
+    assert sentence(hint) == "unknown track 'ai-platfrom'; did you mean 'ai-platform'?"
+    assert sentence("unknown track 'zzz'") == "unknown track 'zzz'."
+    assert sentence("Done.") == "Done."
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(" \t\n\r\x00\x07\x7f\x85\x9f\u2028\ufeff\xa0\u3000ab") | st.characters()))
+def test_clean_text_removes_controls_and_trims_like_its_definition(value: str) -> None:
+    import unicodedata
+
+    from feeds.load import clean_text
+
+    lines = value.replace("\r\n", "\n").replace("\r", "\n")
+    kept = "".join(ch for ch in lines if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    assert clean_text(value) == re.sub(r"^[\s\ufeff]+|[\s\ufeff]+$", "", kept)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.ledger import parse_ledger
+from feeds.ledger import LedgerFile
 
 from .conftest import REAL_EVENT
 from .servers import Server, fetch
@@ -101,7 +101,8 @@ def test_concurrent_edits_converge_on_identical_bytes_and_an_intact_ledger(
         for thread in threads:
             thread.join()
     assert set(statuses) == {200}
-    ledger = parse_ledger((real_event.parent / "event.ledger.json").read_bytes())
+    ledger = LedgerFile(real_event.parent / "event.ledger.json").read_any()
+    assert ledger is not None
     assert ledger.sessions["thrift@atscaleconference.com"].sequence == 5
     assert ledger.sessions["ray-keynote@atscaleconference.com"].sequence == 0
     bodies = {s.get(path)[2] for s in servers for path in ["/sessions/thrift.ics"] * 6}
