@@ -809,6 +809,8 @@ class LedgerFile:
     def write(self, ledger: Ledger, base: Ledger | None = None) -> None:
         """Record ledger. Hold the lock. With base (the ledger on disk), append only what changed since it."""
         steps, complete = self._steps()
+        for target in (self.path, self.log_path):  # what a killed writer left, also when this one only appends
+            self._clear_temporaries(target)
         on_disk = base is not None and base.release == ledger.release - 1 and self._snapshot_is_current()
         if not on_disk or len(steps) >= COMPACT_AFTER or base is None:
             self._replace(self.path, dump_ledger(ledger))
@@ -849,13 +851,17 @@ class LedgerFile:
         finally:
             os.close(handle)
 
+    @staticmethod
+    def _clear_temporaries(target: Path) -> None:
+        """Remove the temporary files of target that killed writers left (only the lock holder writes). Hold the lock."""
+        for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
     def _replace(self, target: Path, data: bytes) -> None:
         """Replace target atomically: temporary file, fsync, rename, fsync of the folder."""
         folder = target.parent
-        # Only the lock holder writes, so a temporary file already there is what a killed writer left.
-        for stale in folder.glob(f".{glob.escape(target.name)}.*.tmp"):
-            with contextlib.suppress(OSError):
-                stale.unlink()
+        self._clear_temporaries(target)
         try:
             handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
         except OSError as err:

@@ -234,6 +234,8 @@ class Publisher:
             elif watch == WatchLock.NONE and self.release is None:
                 self.read_only = True  # no release folder can be made here: render in this process
                 self._serve_from_memory(force)
+            elif watch == WatchLock.NONE:
+                self._watch(force)  # no watcher can run on a read-only release folder: say why a save is not released
             else:
                 if force and self.release is None:
                     self._wait_for_first_release()
