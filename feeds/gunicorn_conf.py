@@ -10,6 +10,7 @@ proxy), WEB_CONCURRENCY (workers, default 2 x cores + 1, at most 8).
 
 import multiprocessing
 import os
+from typing import Any
 
 port = os.environ.get("PORT", "8000")
 bind = os.environ.get("BIND", f"127.0.0.1:{port}")
@@ -27,3 +28,10 @@ limit_request_fields = 50
 limit_request_field_size = 8190
 # No control socket: several servers (replicas, tests) may run on one machine.
 control_socket_disable = True
+
+
+def post_worker_init(worker: Any) -> None:
+    """Let each worker follow releases, and the watcher release saves, between requests too."""
+    extensions = getattr(worker.wsgi, "extensions", None)  # benchmarks' bare app has none
+    if extensions and "feeds" in extensions:
+        extensions["feeds"].watch_in_background()

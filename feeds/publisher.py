@@ -19,6 +19,7 @@ import hashlib
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +44,8 @@ log = logging.getLogger("feeds")
 
 # How long a worker that starts before any release exists waits for the watcher's first one.
 FIRST_RELEASE_WAIT = 20.0
+# The shortest interval of the background check (FEEDS_RELOAD_SECONDS may be 0 in tests).
+MIN_BACKGROUND_SECONDS = 0.1
 
 
 @dataclass
@@ -200,6 +203,26 @@ class Publisher:
         return publication
 
     # -- following releases -----------------------------------------------------------------------
+
+    def watch_in_background(self) -> None:
+        """Check every reload interval without waiting for a request: a quiet server still releases a save.
+
+        gunicorn's workers start this (feeds/gunicorn_conf.py); the thread ends
+        with the publisher, and requests keep checking as they always do.
+        """
+        owner = weakref.ref(self)
+        interval = max(self.settings.reload_seconds, MIN_BACKGROUND_SECONDS)
+
+        def loop() -> None:
+            while True:
+                time.sleep(interval)
+                publisher = owner()
+                if publisher is None:
+                    return
+                publisher.check()
+                del publisher
+
+        threading.Thread(target=loop, name="feeds-watch", daemon=True).start()
 
     def _maybe_check(self) -> None:
         """Follow `current` on every request (one readlink); look at event.yaml once per reload interval.

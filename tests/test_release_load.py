@@ -221,3 +221,21 @@ def test_every_client_sees_each_feed_only_move_forward(tmp_path: Path, seed: int
     finally:
         server.stop()
         shutil.rmtree(tmp_path / "event.releases", ignore_errors=True)
+
+
+def test_a_quiet_server_releases_a_save_without_any_request(tmp_path: Path) -> None:
+    event = tmp_path / "event.yaml"
+    base = (ROOT / "event.yaml").read_text()
+    event.write_text(base)
+    server = Server(event, workers=2, FEEDS_RELOAD_SECONDS="0.2", FEEDS_SETTLE_SECONDS="0.1")
+    try:
+        pointer = tmp_path / "event.releases" / "current"
+        first = os.readlink(pointer)
+        event.write_text(base.replace(MARK, f"{MARK} (quiet)", 1))
+        deadline = time.monotonic() + 20
+        while os.readlink(pointer) == first:  # no request is sent meanwhile
+            assert time.monotonic() < deadline, "the save was not released without a request"
+            time.sleep(0.1)
+        assert b"SUMMARY:Thrift unification (quiet)" in (pointer / "sessions/thrift.ics").read_bytes()
+    finally:
+        server.stop()
