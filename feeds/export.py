@@ -36,7 +36,9 @@ from werkzeug.test import TestResponse
 
 from . import create_app
 from .catalog import split_key
+from .links import VENDORS, subscribe_path
 from .publish import Publication, Publisher
+from .web import EXPORT_ENVIRON
 
 META = ".feeds"
 MANIFEST = "manifest.json"
@@ -215,7 +217,9 @@ class _Crawl:
     seen: set[str] = field(default_factory=set)
 
     def get(self, path: str) -> TestResponse:
-        response: TestResponse = self.client.get(path, base_url=self.base_url, buffered=True)
+        response: TestResponse = self.client.get(
+            path, base_url=self.base_url, buffered=True, environ_overrides={EXPORT_ENVIRON: True}
+        )
         return response
 
 
@@ -319,6 +323,9 @@ def _seed_pages(app: Flask, publication: Publication) -> list[str]:
         kind, ident = split_key(key)
         if ident:
             pages.append(f"/{kind}s/{ident}")
+        # The https buttons of e-mail snippets: static pages that forward to each calendar app.
+        target = f"{kind}s/{ident}" if ident else kind
+        pages += [subscribe_path(vendor, target) for vendor in VENDORS]
     for folder, url in _static_folders(app):
         for file in sorted(path for path in folder.rglob("*") if path.is_file()):
             pages.append(f"{url}/{file.relative_to(folder).as_posix()}")

@@ -115,7 +115,8 @@ def test_every_page_renders_with_security_headers(client: FlaskClient, path: str
     # No inline script, no inline event handler, no inline style: the CSP would block them anyway.
     page = Page(html)
     for tag, attrs in page.tags:
-        assert tag != "script" or attrs.get("src"), path
+        # JSON-LD is data, not script: the CSP does not apply to it and the browser never runs it.
+        assert tag != "script" or attrs.get("src") or attrs.get("type") == "application/ld+json", path
         assert "style" not in attrs, (path, tag)
         assert not [name for name in attrs if name.startswith("on")], (path, tag)
     assert page.find("script", src="/static/feeds.js", defer="")
@@ -209,16 +210,24 @@ def test_session_page_offers_just_this_session(client: FlaskClient) -> None:
 def test_agenda_lists_days_sessions_tracks_and_speakers(client: FlaskClient) -> None:
     html = client.get("/").get_data(as_text=True)
     page = Page(html)
-    assert [attrs["id"] for attrs in page.find("h3") if attrs.get("id", "").startswith("day-")] == [
-        "day-2024-03-30",
-        "day-2024-03-31",
-    ]
+    # One day per page: the home page is the first day, with plain links to the others.
+    assert [attrs["id"] for attrs in page.find("h3") if attrs.get("id", "").startswith("day-")] == ["day-2024-03-30"]
     order = [attrs["id"] for attrs in page.find("li", class_="session")]
-    assert order == ["session-opening", "session-engines", "session-dropped", "session-night-owl"]
-    assert html.index('id="day-2024-03-31"') < html.index('id="session-night-owl"')
-    for path in ("/tracks/systems", "/tracks/people", "/speakers/ada", "/speakers/zoe", "/speakers/host"):
+    assert order == ["session-opening", "session-engines", "session-dropped"]
+    assert page.find("a", href="/#day-2024-03-30", **{"aria-current": "page"})
+    assert page.find("a", href="/days/2024-03-31")
+    second = get_page(client, "/days/2024-03-31")
+    assert [attrs["id"] for attrs in second.find("li", class_="session")] == ["session-night-owl"]
+    assert second.find("a", href="/days/2024-03-31", **{"aria-current": "page"})
+    assert second.find("a", rel="prev", href="/#day-2024-03-30")
+    assert client.get("/days/2024-03-30").headers["Location"] == "/"
+    assert "The agenda has no day '2024-04-01'" in get_page(client, "/days/2024-04-01", status=404).words
+    for path in ("/tracks/systems", "/tracks/people", "/speakers/ada", "/speakers/host"):
         assert page.find("a", href=path), path
-    for ident in ("opening", "engines", "dropped", "night-owl"):
+    speakers = get_page(client, "/speakers")
+    for path in ("/speakers/ada", "/speakers/zoe", "/speakers/host"):
+        assert speakers.find("a", href=path), path
+    for ident in ("opening", "engines", "dropped"):
         assert page.find("a", href=f"/sessions/{ident}"), ident
     # Times in the event zone, with the UTC instants for the viewer's-time script.
     assert "09:15" in page.words and "10:00 CET" in page.words
@@ -403,7 +412,7 @@ def test_builder_without_javascript(app: Flask, client: FlaskClient) -> None:
     page = get_page(client, "/")
     form = page.find("form", class_="builder")
     assert form == [{"class": "builder", "action": "/#build", "method": "get"}]
-    boxes = page.find("input", type="checkbox")
+    boxes = [b for b in page.find("input", type="checkbox") if b["name"] in ("track", "speaker", "session")]
     assert {(b["name"], b["value"]) for b in boxes} == {
         ("track", "systems"),
         ("track", "people"),
@@ -454,15 +463,16 @@ def test_links_page_shows_the_snippets(client: FlaskClient) -> None:
     assert page.find("option", value="speaker:zoe", selected="")
     sources = {attrs["id"]: attrs for attrs in page.find("textarea")}
     assert set(sources) == {"snippet-html", "snippet-text", "snippet-markdown"}
-    assert (
-        "Google Calendar: https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Ffeeds.example.org%2Fspeakers%2Fzoe.ics"
-        in page.words
-    )
+    # Every button of an e-mail is an https link to this service, which forwards to the calendar app.
+    assert "Google Calendar: https://feeds.example.org/subscribe/google/speakers/zoe" in page.words
     assert page.find("iframe", src="/links/preview?feed=speaker:zoe")
     assert page.find("button", class_="copy", **{"data-copy": "snippet-html"})
     assert "feeds links --feed speaker:zoe --format html --base-url https://feeds.example.org" in page.words
     preview = client.get("/links/preview?feed=speaker:zoe").get_data(as_text=True)
-    assert 'href="webcal://feeds.example.org/speakers/zoe.ics"' in preview
+    assert 'href="https://feeds.example.org/subscribe/apple/speakers/zoe"' in preview
+    assert (
+        client.get("/subscribe/apple/speakers/zoe").headers["Location"] == "webcal://feeds.example.org/speakers/zoe.ics"
+    )
     assert "<script" not in preview
 
 
@@ -554,7 +564,10 @@ def test_markup_in_every_text_field_is_escaped_everywhere(
         page = Page(html)
         shown += page.words.count("<script>alert(1)</script>")
         assert not page.find("img", src="x"), path
-        assert all(tag != "script" or attrs.get("src") == "/static/feeds.js" for tag, attrs in page.tags), path
+        assert all(
+            tag != "script" or attrs.get("src") == "/static/feeds.js" or attrs.get("type") == "application/ld+json"
+            for tag, attrs in page.tags
+        ), path
     assert shown > 40, "the payload is shown as text, not dropped"
     from feeds.cli import main
 
@@ -578,9 +591,16 @@ def test_the_real_agenda_renders(make_app: Callable[..., Flask], tmp_path: Path)
     assert "09:05–09:25 PT" in page.words
     slots = [s for s in page.find("span", class_="local-time") if s["data-start"] == "2023-07-18T16:05:00Z"]
     assert slots and slots[0]["data-end"] == "2023-07-18T16:25:00Z"
-    assert len(page.find("li", class_="session")) == 14
+    days = sorted({a["href"] for a in page.find("a") if a["href"].startswith("/days/")})
+    pages = [page, *(get_page(client, day) for day in days)]
+    assert len(days) == 1 and sum(len(p.find("li", class_="session")) for p in pages) == 14
     for path in sorted(
-        {a["href"] for a in page.find("a") if re.fullmatch(r"/(tracks|speakers|sessions)/[a-z0-9-]+", a["href"])}
+        {
+            a["href"]
+            for p in pages
+            for a in p.find("a")
+            if re.fullmatch(r"/(tracks|speakers|sessions)/[a-z0-9-]+", a["href"])
+        }
     ):
         assert client.get(path).status_code == 200, path
 
