@@ -14,6 +14,10 @@ from .ledger import Entry, describe_time
 from .model import Event, Session, Speaker, Track
 from .publish import Publication
 
+# A day with more sessions than this is listed compactly (no abstracts, no affiliations) to keep its page small.
+COMPACT_DAY = 100
+# The speaker filter is a list to pick from up to this many speakers in a day; past it, a name to type.
+SPEAKER_CHOICES = 150
 # The builder lists speakers and sessions as boxes to tick up to this many; past it, it asks for a search.
 BUILDER_LIST_LIMIT = 120
 # A builder search shows at most this many speakers and this many sessions.
@@ -60,6 +64,17 @@ class Day:
     def rows(self) -> tuple[SessionRow, ...]:
         """Return the day's sessions in time order."""
         return tuple(row for slot in self.slots for row in slot.rows)
+
+    @property
+    def compact(self) -> bool:
+        """Return whether the day is too long to list each session's abstract and affiliations."""
+        return len(self.rows) > COMPACT_DAY
+
+    @property
+    def speakers(self) -> tuple[Speaker, ...]:
+        """Return the day's speakers by name, each once."""
+        found = {speaker.id: speaker for row in self.rows for speaker in row.speakers}
+        return tuple(sorted(found.values(), key=lambda s: (s.name.casefold(), s.id)))
 
 
 def utc_text(moment: datetime) -> str:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 from . import qr as qr_codes
 from .agenda import (
     BUILDER_LIST_LIMIT,
+    SPEAKER_CHOICES,
     agenda_day,
     event_days,
     find_sessions,
@@ -504,6 +505,7 @@ def agenda_page(publication: Publication, day: date, home: bool) -> Response:
         custom=custom,
         chosen=frozenset(selection.keys),
         builder=builder_choices(publication, selection, find) if home else None,
+        speaker_choices=SPEAKER_CHOICES,
         find=find,
         problem=problem,
     )

@@ -29,6 +29,26 @@
       return;
     }
     var shown = false;
+    // Items of a day's agenda carry their times on the item itself.
+    document.querySelectorAll(".day li.session[data-start]").forEach(function (item) {
+      var time = item.querySelector(".time");
+      if (time && !time.querySelector(".local-time")) {
+        if (time.classList.contains("event-time")) {
+          var own = document.createElement("span");
+          own.className = "event-time";
+          own.textContent = time.textContent;
+          time.classList.remove("event-time");
+          time.textContent = "";
+          time.appendChild(own);
+        }
+        var span = document.createElement("span");
+        span.className = "local-time";
+        span.setAttribute("data-start", item.getAttribute("data-start"));
+        span.setAttribute("data-end", item.getAttribute("data-end"));
+        span.hidden = true;
+        time.appendChild(span);
+      }
+    });
     document.querySelectorAll(".local-time[data-start]").forEach(function (slot) {
       var start = new Date(slot.getAttribute("data-start"));
       var end = new Date(slot.getAttribute("data-end"));
@@ -140,6 +160,10 @@
     return Object.keys(stars).sort();
   }
 
+  function sessionId(item) {
+    return item.getAttribute("data-id") || item.id.replace(/^session-/, "");
+  }
+
   function sessionTitle(item) {
     var title = item.querySelector(".title");
     return title ? title.textContent.trim() : item.getAttribute("data-id");
@@ -163,8 +187,8 @@
   }
 
   function addStars() {
-    document.querySelectorAll("li.session[data-id], article.session-detail[data-id]").forEach(function (item) {
-      var id = item.getAttribute("data-id");
+    document.querySelectorAll("li.session, article.session-detail[data-id]").forEach(function (item) {
+      var id = sessionId(item);
       var title = sessionTitle(item);
       var button = document.createElement("button");
       button.type = "button";
@@ -260,7 +284,9 @@
       return;
     }
     var track = form.querySelector(".filter-track").value;
-    var speaker = form.querySelector(".filter-speaker").value;
+    var speakerField = form.querySelector(".filter-speaker");
+    var speaker = speakerField.tagName === "SELECT" ? speakerField.value : "";
+    var speakerWords = speakerField.tagName === "SELECT" ? [] : speakerField.value.toLowerCase().split(/\s+/).filter(Boolean);
     var words = form.querySelector(".filter-search").value.toLowerCase().split(/\s+/).filter(Boolean);
     var starredOnly = form.querySelector(".filter-starred").checked;
     var shown = 0;
@@ -270,17 +296,19 @@
       var tracks = (item.getAttribute("data-tracks") || "").split(" ");
       var speakers = (item.getAttribute("data-speakers") || "").split(" ");
       var text = item.textContent.toLowerCase();
+      var names = speakerWords.length ? (item.querySelector(".speakers") || {textContent: ""}).textContent.toLowerCase() : "";
       var visible = (!track || tracks.indexOf(track) >= 0 || item.querySelector(".plenary") !== null) &&
         (!speaker || speakers.indexOf(speaker) >= 0) &&
+        speakerWords.every(function (word) { return names.indexOf(word) >= 0; }) &&
         words.every(function (word) { return text.indexOf(word) >= 0; }) &&
-        (!starredOnly || Object.prototype.hasOwnProperty.call(stars, item.getAttribute("data-id")));
+        (!starredOnly || Object.prototype.hasOwnProperty.call(stars, sessionId(item)));
       item.hidden = !visible;
       shown += visible ? 1 : 0;
     });
     document.querySelectorAll(".day .slot").forEach(function (slot) {
       slot.hidden = slot.querySelector("li.session:not([hidden])") === null;
     });
-    var filtered = track || speaker || words.length || starredOnly;
+    var filtered = track || speaker || speakerWords.length || words.length || starredOnly;
     var status = document.querySelector(".filter-status");
     status.textContent = filtered ? "Showing " + shown + " of " + total + " sessions of this day." : "";
     document.querySelector(".filter-empty").hidden = !filtered || shown > 0;
