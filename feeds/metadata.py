@@ -93,7 +93,9 @@ def session_data(info: EventInfo, row: SessionRow, page_url: str, conference_url
     """Return the schema.org Event of one session: status, times, where, who, and the conference it is part of."""
     session = row.session
     location = session.location or info.location
-    join_url = "" if session.cancelled else (session.join_url or info.join_url)
+    planned_join = session.join_url or info.join_url
+    # A cancelled session keeps how it was to be attended, but no link to join it.
+    join_url = "" if session.cancelled else planned_join
     if session.cancelled:
         status = "EventCancelled"
     elif row.previous_start is not None:
@@ -107,7 +109,7 @@ def session_data(info: EventInfo, row: SessionRow, page_url: str, conference_url
         "startDate": iso(session.start),
         "endDate": iso(session.end),
         "eventStatus": f"{SCHEMA}/{status}",
-        "eventAttendanceMode": attendance_mode(location, join_url),
+        "eventAttendanceMode": attendance_mode(location, planned_join),
         "superEvent": conference_data(info, conference_url),
     }
     if row.previous_start is not None and not session.cancelled:

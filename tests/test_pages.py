@@ -17,7 +17,7 @@ from icalendar import Calendar
 from feeds.catalog import feed_path
 from feeds.links import feed_links, google_subscribe_url, subscribe_links
 from feeds.publish import Publication, Publisher
-from feeds.web import MAX_CUSTOM_IDS
+from feeds.web import EXPORT_ENVIRON, MAX_CUSTOM_IDS
 
 from .conftest import FIRST_PUBLISHED, REAL_EVENT, SMALL_EVENT, Clock
 
@@ -649,3 +649,166 @@ def test_an_event_name_with_a_middle_dot_keeps_whole_feed_names(make_app: Callab
     assert "X-WR-CALNAME:Tiny · Conf 2024 · Systems".encode() in client.get("/tracks/systems.ics").data
     page = get_page(client, "/")
     assert "Tiny · Conf 2024" in page.words and "Conf 2024 · Systems" not in page.words
+
+
+# -- link previews, schema.org data, e-mail relays, the static export's pages ---------------------------
+
+
+def structured(client: FlaskClient, path: str) -> dict[str, list[dict[str, object]]]:
+    """Return what a JSON-LD and Open Graph extractor finds in a page."""
+    import extruct
+
+    html = client.get(path).get_data(as_text=True)
+    found: dict[str, list[dict[str, object]]] = extruct.extract(
+        html, base_url=BASE + path, syntaxes=["json-ld", "opengraph"], uniform=True
+    )
+    return found
+
+
+def test_session_pages_describe_a_schema_org_event(client: FlaskClient) -> None:
+    [engines] = structured(client, "/sessions/engines")["json-ld"]
+    assert engines["@context"] == "https://schema.org" and engines["@type"] == "Event"
+    assert engines["name"] == "Engines, looms; and a backslash \\ here"
+    assert engines["url"] == f"{BASE}/sessions/engines"
+    assert engines["startDate"] == "2024-03-30T09:15:00+01:00" and engines["endDate"] == "2024-03-30T10:00:00+01:00"
+    assert engines["eventStatus"] == "https://schema.org/EventScheduled"
+    assert engines["eventAttendanceMode"] == "https://schema.org/MixedEventAttendanceMode"
+    assert engines["location"] == [
+        {"@type": "VirtualLocation", "url": "https://stream.tiny.example.org/live"},
+        {"@type": "Place", "name": "Hall A"},
+    ]
+    assert [p["name"] for p in engines["performer"]] == ["Ada Lovelace", "Zoë Ünïcode"]  # type: ignore[index, union-attr]
+    assert engines["performer"][0]["affiliation"] == {"@type": "Organization", "name": "Analytical Engines; Ltd."}  # type: ignore[index]
+    assert engines["superEvent"]["name"] == "Tiny Conf 2024"  # type: ignore[index]
+    assert engines["superEvent"]["startDate"] == "2024-03-30"  # type: ignore[index]
+    assert "previousStartDate" not in engines
+    [dropped] = structured(client, "/sessions/dropped")["json-ld"]
+    assert dropped["eventStatus"] == "https://schema.org/EventCancelled"
+    assert dropped["location"] == {"@type": "Place", "name": "Hall A"}, "no link to join a cancelled session"
+
+
+def test_a_moved_session_is_rescheduled_with_its_previous_start(
+    client: FlaskClient, event_dir: Path, clock: Clock
+) -> None:
+    event = event_dir / "event.yaml"
+    event.write_text(
+        event.read_text(encoding="utf-8").replace(
+            "start: 2024-03-30 09:15\n    end: 2024-03-30 10:00", "start: 2024-03-30 11:00\n    end: 2024-03-30 11:45"
+        ),
+        encoding="utf-8",
+    )
+    clock.advance(hours=1)
+    [moved] = structured(client, "/sessions/engines")["json-ld"]
+    assert moved["eventStatus"] == "https://schema.org/EventRescheduled"
+    assert moved["previousStartDate"] == "2024-03-30T09:15:00+01:00"
+    assert moved["startDate"] == "2024-03-30T11:00:00+01:00"
+
+
+def test_home_page_describes_the_conference(client: FlaskClient) -> None:
+    [conference] = structured(client, "/")["json-ld"]
+    assert conference["@type"] == "Event" and conference["name"] == "Tiny Conf 2024"
+    assert conference["url"] == "https://tiny.example.org/"
+    assert (conference["startDate"], conference["endDate"]) == ("2024-03-30", "2024-03-31")
+    assert conference["eventStatus"] == "https://schema.org/EventScheduled"
+    assert structured(client, "/days/2024-03-31")["json-ld"] == [], "the conference is described once, at /"
+
+
+@pytest.mark.parametrize(
+    ("path", "feed"),
+    [
+        ("/", "/conference.ics"),
+        ("/days/2024-03-31", "/conference.ics"),
+        ("/tracks/systems", "/tracks/systems.ics"),
+        ("/speakers/zoe", "/speakers/zoe.ics"),
+        ("/sessions/engines", "/sessions/engines.ics"),
+        ("/speakers", ""),
+        ("/calendars", ""),
+        ("/links", ""),
+    ],
+)
+def test_every_page_has_link_previews_and_feed_discovery(client: FlaskClient, path: str, feed: str) -> None:
+    [graph] = structured(client, path)["opengraph"]
+    assert graph["og:site_name"] == "Tiny Conf 2024"
+    assert graph["og:title"] and graph["og:url"] == BASE + path
+    assert graph["og:description"], path
+    page = get_page(client, path)
+    assert page.find("meta", name="twitter:card", content="summary")
+    assert page.find("meta", name="twitter:title")
+    assert page.find("link", rel="alternate", type="application/atom+xml", href="/changes.atom")
+    calendars = page.find("link", rel="alternate", type="text/calendar")
+    assert [link["href"] for link in calendars] == ([BASE + feed] if feed else [])
+
+
+@pytest.mark.parametrize("vendor", ["google", "outlook", "microsoft-365", "apple"])
+@pytest.mark.parametrize("target", ["conference", "tracks/systems", "speakers/zoe", "sessions/engines"])
+def test_subscribe_relays_forward_to_the_calendar_app(
+    app: Flask, client: FlaskClient, vendor: str, target: str
+) -> None:
+    publication = publication_of(app)
+    feed = publication.feeds[publication.lookup(f"/{target}.ics") or ""]
+    links = feed_links(feed, BASE)
+    response = client.get(f"/subscribe/{vendor}/{target}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == links.vendor_link(vendor)
+    reminded = client.get(f"/subscribe/{vendor}/{target}?alarm=10").headers["Location"]
+    assert reminded == subscribe_links(BASE + feed.path + "?alarm=10", feed.title).vendor_link(vendor)
+
+
+def test_subscribe_relays_for_custom_feeds_and_refusals(client: FlaskClient) -> None:
+    forwarded = client.get("/subscribe/apple/custom?session=engines,opening&alarm=5")
+    assert forwarded.headers["Location"] == "webcal://feeds.example.org/custom.ics?session=engines,opening&alarm=5"
+    assert "no calendar app 'icq'" in get_page(client, "/subscribe/icq/conference", status=404).words
+    assert "There is no calendar 'tracks/nope'" in get_page(client, "/subscribe/apple/tracks/nope", status=404).words
+    assert "Unknown session 'nope'" in get_page(client, "/subscribe/apple/custom?session=nope", status=404).words
+    assert client.get("/subscribe/apple/conference?alarm=soon").status_code == 400
+
+
+def test_a_google_relay_too_long_for_google_explains_instead(make_app: Callable[..., Flask], event_dir: Path) -> None:
+    long_base = "https://" + "calendars." * 24 + "example.org"
+    client = make_app(event_dir / "event.yaml", BASE_URL=long_base).test_client()
+    page = get_page(client, "/subscribe/google/custom?track=people,systems&speaker=zoe,ada&session=night-owl")
+    assert "too long for Google Calendar's one-click link" in page.words
+    assert f"{long_base}/custom.ics?track=people,systems&speaker=ada,zoe&session=night-owl" in page.words
+
+
+def test_the_static_export_forwards_with_pages_and_offers_no_reminders(client: FlaskClient) -> None:
+    exported = {"environ_overrides": {EXPORT_ENVIRON: True}}
+    forward = client.get("/subscribe/apple/tracks/systems", **exported)
+    assert forward.status_code == 200 and forward.mimetype == "text/html"
+    page = Page(forward.get_data(as_text=True))
+    assert page.find(
+        "meta", **{"http-equiv": "refresh", "content": "0; url=webcal://feeds.example.org/tracks/systems.ics"}
+    )
+    assert page.find("a", class_="forward", href="webcal://feeds.example.org/tracks/systems.ics")
+    home = Page(client.get("/", **exported).get_data(as_text=True))
+    assert "this copy of the site is static files, which cannot add alarms" in home.words
+    assert not [a for a in home.find("a") if "alarm=" in a["href"]]
+    assert not home.find("section", id="subscribe-mine"), "no custom feeds on a static host"
+    live = get_page(client, "/")
+    assert [a for a in live.find("a") if "alarm=10" in a["href"]], "the live service offers reminders"
+    assert "Remind me 10 minutes before each session" in live.words
+
+
+def test_the_festival_home_page_stays_small(tmp_path: Path) -> None:
+    import sys
+
+    from feeds import create_app
+
+    sys.path.insert(0, str(REAL_EVENT.parent / "benchmarks"))
+    try:
+        from generate import render_event_yaml
+    finally:
+        sys.path.remove(str(REAL_EVENT.parent / "benchmarks"))
+    (tmp_path / "event.yaml").write_text(render_event_yaml(), encoding="utf-8")
+    client = create_app({"EVENT_FILE": str(tmp_path / "event.yaml"), "BASE_URL": BASE}).test_client()
+    home = client.get("/")
+    assert home.status_code == 200
+    assert len(home.data) <= 300_000, f"the home page is {len(home.data):,} bytes"
+    page = Page(home.get_data(as_text=True))
+    assert len(page.find("li", class_="session")) == 360, "one day: 20 tracks, 18 slots"
+    assert not page.find("input", name="speaker", type="checkbox"), "the builder searches instead of listing"
+    days = sorted({a["href"] for a in page.find("a") if a["href"].startswith("/days/")})
+    assert len(days) == 13
+    assert all(len(client.get(day).data) <= 300_000 for day in days)
+    found = Page(client.get("/?find=speaker 0007").get_data(as_text=True))
+    assert [b["value"] for b in found.find("input", name="speaker", type="checkbox")] == ["speaker-0007"]
