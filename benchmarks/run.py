@@ -9,7 +9,8 @@ its target:
 - 304 revalidation req/s, the same comparison;
 - rendering every feed, against serializing each session once with icalendar;
 - reloading after a one-session edit, against a full build;
-- the peak RSS of one gunicorn worker holding the synthetic event.
+- the peak RSS of one gunicorn worker holding the synthetic event;
+- the home page's HTML size and Chromium's load time of it (Debian's /usr/bin/chromium).
 
 Then it prints where the time of a full build and of a reload goes. wrk comes
 from Debian; when it is missing and this runs as root, it is installed with
@@ -423,6 +424,39 @@ def measure_http(folder: Path, seconds: float, sessions: int) -> Http:
 # -- the report ----------------------------------------------------------------------------
 
 
+def measure_home_page(folder: Path, runs: int = 3) -> tuple[int, float]:
+    """Return the festival home page's HTML size and Chromium's best load time (ms, to the load event) of it."""
+    from playwright.sync_api import sync_playwright
+
+    env = {
+        "FEEDS_EVENT_FILE": str(folder / "event.yaml"),
+        "FEEDS_BASE_URL": "",
+        "FEEDS_MAX_EVENT_BYTES": str(50 * 1024 * 1024),
+        "WEB_CONCURRENCY": "1",
+    }
+    server = Gunicorn("wsgi:app", env, "/healthz")
+    try:
+        status, _, body = fetch(server.base + "/")
+        assert status == 200, status
+        times = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"]
+            )
+            try:
+                for _ in range(runs):
+                    context = browser.new_context(viewport={"width": 1280, "height": 900})
+                    page = context.new_page()
+                    page.goto(server.base + "/", wait_until="load")
+                    times.append(page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd"))
+                    context.close()
+            finally:
+                browser.close()
+    finally:
+        server.stop()
+    return len(body), min(times)
+
+
 def table(rows: list[Row]) -> str:
     header = ("measure", "measured", "ratio", "target", "met")
     cells = [header] + [
@@ -477,6 +511,8 @@ def main() -> int:
         build, reload, build_phases, reload_phases = measure_reload(folder)
         print("gunicorn and wrk ...", file=sys.stderr, flush=True)
         http = measure_http(folder, args.seconds, args.sessions)
+        print("home page in Chromium ...", file=sys.stderr, flush=True)
+        home_bytes, home_ms = measure_home_page(folder)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
@@ -517,6 +553,13 @@ def main() -> int:
             0.0,
             "<= 300 MB",
             http.rss_mb <= 300,
+        ),
+        Row(
+            "home page (one day of the agenda): HTML size, Chromium's load to the load event (best of 3)",
+            f"{home_bytes / 1000:.0f} kB, {home_ms:.0f} ms",
+            0.0,
+            "<= 300 kB, <= 2000 ms",
+            home_bytes <= 300_000 and home_ms <= 2000,
         ),
     ]
     print()
