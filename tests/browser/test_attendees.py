@@ -357,3 +357,13 @@ def test_axe_finds_no_serious_problem(
                     (v["id"], v["impact"], [node["target"] for node in v["nodes"]][:3], v["help"]) for v in found
                 ]
     assert problems == {}, json.dumps(problems, indent=1)
+
+
+def test_json_ld_is_data_the_policy_does_not_block(browser: Any, site: Server) -> None:
+    with open_page(browser) as (page, errors):
+        response = page.goto(site.base + "/sessions/thrift")
+        assert response is not None and "script-src 'self'" in response.headers["content-security-policy"]
+        data = json.loads(page.locator('script[type="application/ld+json"]').text_content() or "")
+        assert data["eventStatus"] == "https://schema.org/EventRescheduled"
+        assert data["previousStartDate"] == "2023-07-19T10:05:00-07:00"
+        assert errors == [], "no Content-Security-Policy report for the JSON-LD block"
