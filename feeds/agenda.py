@@ -74,7 +74,17 @@ class Day:
     def speakers(self) -> tuple[Speaker, ...]:
         """Return the day's speakers by name, each once."""
         found = {speaker.id: speaker for row in self.rows for speaker in row.speakers}
-        return tuple(sorted(found.values(), key=lambda s: (s.name.casefold(), s.id)))
+        return tuple(by_name(found.values()))
+
+
+def in_time_order(sessions: Iterable[Session]) -> list[Session]:
+    """Return sessions by start, then end, then id: the order of every list of sessions."""
+    return sorted(sessions, key=lambda s: (s.start, s.end, s.id))
+
+
+def by_name(speakers: Iterable[Speaker]) -> list[Speaker]:
+    """Return speakers by name (case-insensitive), then id: the order of every list of speakers."""
+    return sorted(speakers, key=lambda s: (s.name.casefold(), s.id))
 
 
 def utc_text(moment: datetime) -> str:
@@ -89,7 +99,7 @@ def session_rows(publication: Publication, sessions: Iterable[Session]) -> list[
         entry.id: entry for entry in publication.ledger.sessions.values() if entry.removed is None
     }
     rows = []
-    for session in sorted(sessions, key=lambda s: (s.start, s.end, s.id)):
+    for session in in_time_order(sessions):
         entry = entries.get(session.id)
         moved, previous = "", None
         if entry is not None and entry.moved_from is not None and not session.cancelled:
@@ -140,7 +150,7 @@ def find_speakers(event: Event, words: str, limit: int = BUILDER_MATCHES) -> lis
         for speaker in event.speakers
         if all(term in search_text(speaker.name, speaker.role, speaker.affiliation) for term in terms)
     ]
-    return sorted(found, key=lambda s: (s.name.casefold(), s.id))[:limit]
+    return by_name(found)[:limit]
 
 
 def find_sessions(event: Event, words: str, limit: int = BUILDER_MATCHES) -> list[Session]:
@@ -149,7 +159,7 @@ def find_sessions(event: Event, words: str, limit: int = BUILDER_MATCHES) -> lis
     if not terms:
         return []
     found = []
-    for session in sorted(event.sessions, key=lambda s: (s.start, s.end, s.id)):
+    for session in in_time_order(event.sessions):
         names = " ".join(s.name for s in event.session_speakers(session))
         text = search_text(session.title, names, session.description)
         if all(term in text for term in terms):

@@ -28,9 +28,11 @@ from .agenda import (
     BUILDER_LIST_LIMIT,
     SPEAKER_CHOICES,
     agenda_day,
+    by_name,
     event_days,
     find_sessions,
     find_speakers,
+    in_time_order,
     session_rows,
 )
 from .catalog import CONFERENCE, KINDS, Feed, feed_key, feed_name, feed_path, split_key
@@ -524,8 +526,7 @@ def builder_choices(publication: Publication, selection: Selection, find: str) -
     """Return the builder's boxes: every speaker and session of a small event, else search matches and the ticked."""
     event = publication.event
     if len(event.speakers) + len(event.sessions) <= BUILDER_LIST_LIMIT:
-        ordered = sorted(event.sessions, key=lambda s: (s.start, s.end, s.id))
-        return BuilderChoices(event.speakers, tuple(ordered), searched=False)
+        return BuilderChoices(event.speakers, tuple(in_time_order(event.sessions)), searched=False)
     ticked = {split_key(key) for key in selection.keys}
     speakers = {s.id: s for s in event.speakers if ("speaker", s.id) in ticked}
     sessions = {s.id: s for s in event.sessions if ("session", s.id) in ticked}
@@ -534,8 +535,8 @@ def builder_choices(publication: Publication, selection: Selection, find: str) -
     for session in find_sessions(event, find):
         sessions.setdefault(session.id, session)
     return BuilderChoices(
-        tuple(sorted(speakers.values(), key=lambda s: (s.name.casefold(), s.id))),
-        tuple(sorted(sessions.values(), key=lambda s: (s.start, s.end, s.id))),
+        tuple(by_name(speakers.values())),
+        tuple(in_time_order(sessions.values())),
         searched=True,
     )
 
@@ -553,7 +554,7 @@ def speakers_page() -> Response:
         description=f"The {len(event.speakers)} speakers of {event.info.name}: follow one to get just their sessions.",
         url=base + "/speakers",
     )
-    return page("speakers.html", meta=meta, speakers=sorted(event.speakers, key=lambda s: (s.name.casefold(), s.id)))
+    return page("speakers.html", meta=meta, speakers=by_name(event.speakers))
 
 
 @bp.route("/calendars", methods=["GET", "HEAD"], provide_automatic_options=False)
