@@ -812,3 +812,18 @@ def test_the_festival_home_page_stays_small(tmp_path: Path) -> None:
     assert all(len(client.get(day).data) <= 300_000 for day in days)
     found = Page(client.get("/?find=speaker 0007").get_data(as_text=True))
     assert [b["value"] for b in found.find("input", name="speaker", type="checkbox")] == ["speaker-0007"]
+
+
+def test_the_static_export_writes_the_forwarding_pages(app: Flask, tmp_path: Path) -> None:
+    from feeds.export import export_site, file_for
+    from feeds.links import VENDORS
+
+    report = export_site(app, tmp_path / "site")
+    exported = {item.url_path for item in report.files}
+    for target in ("conference", "tracks/systems", "speakers/zoe", "sessions/engines"):
+        for vendor in VENDORS:
+            assert f"/subscribe/{vendor}/{target}" in exported, (vendor, target)
+    page = Page((tmp_path / "site" / file_for("/subscribe/outlook/tracks/systems")).read_text(encoding="utf-8"))
+    [refresh] = page.find("meta", **{"http-equiv": "refresh"})
+    assert refresh["content"].startswith("0; url=https://outlook.live.com/calendar/0/addfromweb?url=")
+    assert "/days/2024-03-31" in exported, "every day of the agenda"
