@@ -13,6 +13,7 @@ its target:
 - a warm feed GET through the deploy/ nginx site, against nginx serving the same
   file from a plain root, and gunicorn alone against that ceiling; uncached
   custom feeds of three tracks through nginx and gunicorn, with their profile.
+- the home page's HTML size and Chromium's load time of it (Debian's /usr/bin/chromium).
 
 Then it prints where the time of a full build and of a reload goes. wrk comes
 from Debian; when it is missing and this runs as root, it is installed with
@@ -748,6 +749,39 @@ def parse_row(folder: Path) -> Row:
 # -- the report ----------------------------------------------------------------------------
 
 
+def measure_home_page(folder: Path, runs: int = 3) -> tuple[int, float]:
+    """Return the festival home page's HTML size and Chromium's best load time (ms, to the load event) of it."""
+    from playwright.sync_api import sync_playwright
+
+    env = {
+        "FEEDS_EVENT_FILE": str(folder / "event.yaml"),
+        "FEEDS_BASE_URL": "",
+        "FEEDS_MAX_EVENT_BYTES": str(50 * 1024 * 1024),
+        "WEB_CONCURRENCY": "1",
+    }
+    server = Gunicorn("wsgi:app", env, "/healthz")
+    try:
+        status, _, body = fetch(server.base + "/")
+        assert status == 200, status
+        times = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"]
+            )
+            try:
+                for _ in range(runs):
+                    context = browser.new_context(viewport={"width": 1280, "height": 900})
+                    page = context.new_page()
+                    page.goto(server.base + "/", wait_until="load")
+                    times.append(page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd"))
+                    context.close()
+            finally:
+                browser.close()
+    finally:
+        server.stop()
+    return len(body), min(times)
+
+
 def table(rows: list[Row]) -> str:
     header = ("measure", "measured", "ratio", "target", "met")
     cells = [header] + [
@@ -816,6 +850,8 @@ def main() -> int:
         deploy = measure_deploy(folder, args.seconds)
         print("parse cost ...", file=sys.stderr, flush=True)
         parsing = parse_row(folder)
+        print("home page in Chromium ...", file=sys.stderr, flush=True)
+        home_bytes, home_ms = measure_home_page(folder)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
@@ -879,6 +915,13 @@ def main() -> int:
             True,
         ),
         parsing,
+        Row(
+            "home page (one day of the agenda): HTML size, Chromium's load to the load event (best of 3)",
+            f"{home_bytes / 1000:.0f} kB, {home_ms:.0f} ms",
+            0.0,
+            "<= 300 kB, <= 2000 ms",
+            home_bytes <= 300_000 and home_ms <= 2000,
+        ),
     ]
     print()
     print(

@@ -36,10 +36,11 @@ from werkzeug.test import TestResponse
 
 from . import create_app
 from .catalog import split_key
+from .links import VENDORS, subscribe_path
 from .publish import Publication
 from .publisher import Publisher
 from .release import file_for
-from .web import STATIC_SITE
+from .web import EXPORT_ENVIRON
 
 META = ".feeds"
 MANIFEST = "manifest.json"
@@ -191,11 +192,12 @@ class _Crawl:
     warnings: list[str] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
 
-    builder: bool = True
+    builder: bool = False
 
     def get(self, path: str) -> TestResponse:
-        environ = {} if self.builder else {STATIC_SITE: True}
-        response: TestResponse = self.client.get(path, base_url=self.base_url, buffered=True, environ_base=environ)
+        # Pages for a host without the service say what it cannot do (custom feeds, reminders).
+        environ = {} if self.builder else {EXPORT_ENVIRON: True}
+        response: TestResponse = self.client.get(path, base_url=self.base_url, buffered=True, environ_overrides=environ)
         return response
 
 
@@ -205,12 +207,13 @@ def export_site(
     progress: Progress | None = None,
     server_name: str = "",
     listen: str = "80",
-    builder: bool = True,
+    builder: bool = False,
 ) -> ExportReport:
     """Write every feed and page the app serves into outdir; replace an earlier export only when complete.
 
-    With builder False the pages are written for a host without the service: the custom-feed builder
-    is replaced by a note that custom feeds need the service.
+    By default the pages are written for a host without the service: the custom-feed builder is
+    replaced by a note that custom feeds need the service, and e-mail buttons get forwarding pages.
+    With builder True they are the service's own pages, for a host where the service runs too.
     """
     publisher: Publisher = app.extensions["feeds"]
     publication = publisher.current
@@ -317,6 +320,9 @@ def seed_pages(app: Flask, publication: Publication) -> list[str]:
         kind, ident = split_key(key)
         if ident:
             pages.append(f"/{kind}s/{ident}")
+        # The https buttons of e-mail snippets: static pages that forward to each calendar app.
+        target = f"{kind}s/{ident}" if ident else kind
+        pages += [subscribe_path(vendor, target) for vendor in VENDORS]
     for folder, url in _static_folders(app):
         for file in sorted(path for path in folder.rglob("*") if path.is_file()):
             pages.append(f"{url}/{file.relative_to(folder).as_posix()}")

@@ -15,7 +15,18 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vCategory, vDuration, vRecur, vText, vUri
+from icalendar import (
+    Alarm,
+    Calendar,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCategory,
+    vDuration,
+    vRecur,
+    vText,
+    vUri,
+)
 from icalendar import Event as VEvent
 from icalendar.caselessdict import canonsort_keys
 from icalendar.parser import Contentline, Parameters
@@ -310,3 +321,44 @@ def render_event(entry: Entry, page: str, tombstone: str = "") -> bytes:
 def render_calendar(header: bytes, timezone: bytes, events: list[bytes]) -> bytes:
     """Return a complete calendar from rendered parts."""
     return b"".join([header, timezone, *events, END])
+
+
+# Reminders: a feed asked for with ?alarm=MINUTES gets one display alarm per session.
+ALARM_MINUTES_MAX = 7 * 24 * 60
+END_EVENT = b"END:VEVENT\r\n"
+CANCELLED_STATUS = b"\r\nSTATUS:CANCELLED\r\n"
+
+
+def alarm_description(minutes: int) -> str:
+    """Return the text an alarm shows: when the session starts."""
+    if minutes == 0:
+        return "The session starts now."
+    return f"The session starts in {minutes} minute{'s' if minutes != 1 else ''}."
+
+
+@lru_cache(maxsize=ALARM_MINUTES_MAX + 1)
+def render_alarm(minutes: int) -> bytes:
+    """Return one VALARM that shows a reminder minutes before the start (0: at the start)."""
+    if not 0 <= minutes <= ALARM_MINUTES_MAX:
+        raise ValueError(f"an alarm takes 0 to {ALARM_MINUTES_MAX} minutes, got {minutes}")
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", -timedelta(minutes=minutes))
+    alarm.add("description", alarm_description(minutes))
+    return bytes(alarm.to_ical())
+
+
+@lru_cache(maxsize=16)
+def add_alarms(calendar: bytes, minutes: int) -> bytes:
+    """Return the calendar with one VALARM closing every VEVENT that is not cancelled; nothing else changes.
+
+    A cancelled session keeps no reminder: the client would otherwise announce a
+    session that is not taking place.
+    """
+    alarm = render_alarm(minutes)
+    parts = calendar.split(END_EVENT)
+    for index, part in enumerate(parts[:-1]):
+        event = part[part.rfind(b"BEGIN:VEVENT\r\n") :]
+        if CANCELLED_STATUS not in event:
+            parts[index] = part + alarm
+    return END_EVENT.join(parts)

@@ -41,6 +41,16 @@ MANUAL_STEPS = (
     "Outlook: Add calendar, Subscribe from web; Apple: File, New Calendar Subscription) and paste it.",
 )
 FORMATS = ("html", "text", "markdown")
+# The calendar apps this service forwards to from /subscribe/<vendor>/<feed>, for links that must be https.
+VENDOR_LABELS = {
+    "google": LABELS["google"],
+    "outlook": LABELS["outlook_com"],
+    "microsoft-365": LABELS["microsoft_365"],
+    "apple": LABELS["apple"],
+}
+VENDORS = tuple(VENDOR_LABELS)
+# A feed address: the base URL, then the feed's path; custom feeds carry their query.
+FEED_TAIL = re.compile(r"/(conference|custom|(?:tracks|speakers|sessions)/[a-z0-9]+(?:-[a-z0-9]+)*)\.ics(\?[^#]*)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +68,30 @@ class SubscribeLinks:
     @property
     def google_fits(self) -> bool:
         """Return whether Google's one-click link is short enough for Google to accept it."""
-        return len(self.google) - len(GOOGLE_SUBSCRIBE) <= GOOGLE_CID_LIMIT
+        return len(encode(self.webcal)) <= GOOGLE_CID_LIMIT
+
+    def vendor_link(self, vendor: str) -> str:
+        """Return the link that subscribes in one of VENDORS' calendar apps."""
+        found = {
+            "google": self.google,
+            "outlook": self.outlook_com,
+            "microsoft-365": self.microsoft_365,
+            "apple": self.webcal,
+        }
+        return found[vendor]
+
+
+def subscribe_path(vendor: str, target: str, query: str = "") -> str:
+    """Return the path of this service's page that forwards to a vendor's link: target is 'tracks/ID', 'custom', ..."""
+    return f"/subscribe/{vendor}/{target}" + (f"?{query}" if query else "")
+
+
+def relay_url(url: str, vendor: str) -> str:
+    """Return the https address on this service that forwards to a vendor's subscribe link for the feed at url."""
+    found = FEED_TAIL.search(url)
+    if found is None or not url.startswith(("https://", "http://")):
+        raise ValueError(f"expected the address of a feed of this service, got {url!r}")
+    return url[: found.start()] + subscribe_path(vendor, found[1], (found[2] or "").removeprefix("?"))
 
 
 def encode(value: str) -> str:
@@ -120,6 +153,13 @@ def subscribe_links(url: str, name: str, download: str = "") -> SubscribeLinks:
     )
 
 
+def with_alarm_links(links: SubscribeLinks, minutes: int) -> SubscribeLinks:
+    """Return the links of the same feed asked for with a reminder minutes before each session (?alarm=)."""
+    separator = "&" if "?" in links.https else "?"
+    url = f"{links.https}{separator}alarm={minutes}"
+    return subscribe_links(url, links.name, url)
+
+
 def google_event_url(title: str, start: datetime, end: datetime, details: str = "", location: str = "") -> str:
     """Return Google Calendar's link that adds one event (a copy that will not follow changes)."""
     if len(details) > DETAILS_LIMIT:
@@ -158,7 +198,8 @@ def feed_links(feed: Feed, base_url: str) -> SubscribeLinks:
     return subscribe_links(url, feed.title, download)
 
 
-# E-mail snippets. E-mail clients drop <style> and scripts, so every style is inline.
+# E-mail snippets. E-mail clients drop <style> and scripts, so every style is inline, and every button is an https
+# link to this service (/subscribe/<vendor>/<feed>), which forwards to the calendar app.
 _BOX = "font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1f2937;border-collapse:collapse;"
 _BUTTON = (
     "display:inline-block;margin:0 8px 8px 0;padding:9px 14px;border-radius:6px;background:#1d4ed8;"
@@ -169,13 +210,16 @@ _CODE = "font-family:Consolas,Menlo,monospace;font-size:13px;word-break:break-al
 
 
 def _buttons(links: SubscribeLinks) -> list[tuple[str, str]]:
-    found = [
-        (LABELS["google"], links.google),
-        (LABELS["outlook_com"], links.outlook_com),
-        (LABELS["microsoft_365"], links.microsoft_365),
-        (LABELS["apple"], links.webcal),
+    """Return the snippet's buttons: https links to this service, which forward (mail filters drop other schemes).
+
+    An address that is not one of this service's feeds (no /subscribe/ page to forward from) keeps the direct links.
+    """
+    relayed = FEED_TAIL.search(links.https) is not None
+    return [
+        (VENDOR_LABELS[vendor], relay_url(links.https, vendor) if relayed else links.vendor_link(vendor))
+        for vendor in VENDORS
+        if vendor != "google" or links.google_fits
     ]
-    return found if links.google_fits else found[1:]
 
 
 def render_snippet_html(links: SubscribeLinks) -> str:

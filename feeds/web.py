@@ -9,7 +9,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
@@ -24,11 +24,25 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
 from . import qr as qr_codes
+from .agenda import (
+    BUILDER_LIST_LIMIT,
+    SPEAKER_CHOICES,
+    agenda_day,
+    by_name,
+    event_days,
+    find_sessions,
+    find_speakers,
+    in_time_order,
+    session_rows,
+)
 from .catalog import CONFERENCE, KINDS, Feed, feed_key, feed_name, feed_path, split_key
-from .ledger import Entry, describe_time
+from .ics import ALARM_MINUTES_MAX, add_alarms
+from .ledger import describe_time
 from .links import (
     LABELS,
     MANUAL_STEPS,
+    VENDOR_LABELS,
+    VENDORS,
     SubscribeLinks,
     feed_links,
     google_cid_warning,
@@ -36,9 +50,11 @@ from .links import (
     render_snippet,
     subscribe_links,
     webcal_url,
+    with_alarm_links,
 )
 from .load import SLUG, sentence, suggest
-from .model import Event, Session, Speaker, Track
+from .metadata import PageMeta, conference_data, json_ld, session_data, summary
+from .model import Session, Speaker
 from .publish import FeedBody, Publication, etag_of
 from .publisher import Publisher
 from .qr import qr_svg
@@ -78,11 +94,13 @@ PREVIEW_POLICY = (
     "frame-ancestors 'self'"
 )
 CUSTOM_KINDS = ("track", "speaker", "session")
+# The static export marks its requests with this WSGI environment key: its pages say what a static host cannot do.
+EXPORT_ENVIRON = "feeds.export"
+# The reminder the subscribe panels offer, in minutes before a session starts.
+OFFERED_ALARM = 10
 MAX_CUSTOM_IDS = 50
 # Longer than 50 of the longest ids, comma-separated, can be: refuse before parsing.
 MAX_CUSTOM_QUERY = 4096
-# A WSGI environ key the static export sets: the page is for a host without the service (no custom feeds).
-STATIC_SITE = "feeds.static_site"
 
 
 def publisher() -> Publisher:
@@ -182,7 +200,32 @@ def serve_feed(path: str) -> Response:
     download = ""
     if key.startswith("session:") and request.args.get("download") == "1":
         download = key.partition(":")[2] + ".ics"
-    return calendar_response(body, download)
+    alarm = requested_alarm()
+    if isinstance(alarm, Response):
+        return alarm
+    return calendar_response(with_alarm(body, alarm), download)
+
+
+def requested_alarm() -> int | Response | None:
+    """Return the minutes of ?alarm=MINUTES, None without it, or a plain 400 for a value out of bounds."""
+    value = request.args.get("alarm")
+    if value is None:
+        return None
+    if value.isascii() and value.isdigit() and len(value) <= 5 and int(value) <= ALARM_MINUTES_MAX:
+        return int(value)
+    return plain(
+        f"alarm takes whole minutes from 0 to {ALARM_MINUTES_MAX} (one week) before the start, "
+        f"for example ?alarm=10; got '{shorten(value)}'.",
+        400,
+    )
+
+
+def with_alarm(body: FeedBody, minutes: int | None) -> FeedBody:
+    """Return the feed with a reminder minutes before every session that is not cancelled (None: unchanged)."""
+    if minutes is None:
+        return body
+    data = add_alarms(body.data, minutes)
+    return FeedBody(data, etag_of(data), body.last_modified)
 
 
 @bp.after_app_request
@@ -310,30 +353,13 @@ def custom_feed() -> Response:
         return plain(
             "An empty custom feed: choose ids, e.g. /custom.ics?track=ID&speaker=ID&session=ID (build one at /).", 404
         )
-    return calendar_response(publication.custom_body(selection.keys, base_url()))
+    alarm = requested_alarm()
+    if isinstance(alarm, Response):
+        return alarm
+    return calendar_response(with_alarm(publication.custom_body(selection.keys, base_url()), alarm))
 
 
 # Pages.
-
-
-@dataclass(frozen=True, slots=True)
-class SessionRow:
-    """A session as the pages list it: with its tracks, speakers and whether it moved."""
-
-    session: Session
-    tracks: tuple[Track, ...]
-    speakers: tuple[Speaker, ...]
-    moved_from: str = ""
-
-    @property
-    def start_utc(self) -> str:
-        """Return the start as an ISO UTC time, for the viewer's-time script."""
-        return f"{self.session.start.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
-
-    @property
-    def end_utc(self) -> str:
-        """Return the end as an ISO UTC time."""
-        return f"{self.session.end.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,34 +372,10 @@ class Panel:
     qr: str = ""
     detail: str = ""
 
-
-def session_rows(publication: Publication, sessions: Iterable[Session]) -> list[SessionRow]:
-    """Return sessions in time order, each with its tracks, speakers and moved note."""
-    event = publication.event
-    entries: dict[str, Entry] = {
-        entry.id: entry for entry in publication.ledger.sessions.values() if entry.removed is None
-    }
-    rows = []
-    for session in sorted(sessions, key=lambda s: (s.start, s.end, s.id)):
-        entry = entries.get(session.id)
-        moved = ""
-        if entry is not None and entry.moved_from is not None and not session.cancelled:
-            moved = describe_time(entry.moved_from, event.info.timezone_label)
-        tracks = tuple(t for t in event.tracks if t.id in session.tracks)
-        rows.append(SessionRow(session, tracks, event.session_speakers(session), moved))
-    return rows
-
-
-def days_of(event: Event, rows: list[SessionRow]) -> list[tuple[date, list[SessionRow]]]:
-    """Return every day of the event with its sessions (by start day in the event zone)."""
-    days: dict[date, list[SessionRow]] = {}
-    day = event.info.first_day
-    while day <= event.info.last_day:
-        days[day] = []
-        day += timedelta(days=1)
-    for row in rows:
-        days.setdefault(row.session.start.date(), []).append(row)
-    return sorted(days.items())
+    @property
+    def reminded(self) -> SubscribeLinks:
+        """Return the same feed's links with the offered reminder before each session."""
+        return with_alarm_links(self.links, OFFERED_ALARM)
 
 
 def qr_image(webcal_address: str) -> str:
@@ -382,12 +384,21 @@ def qr_image(webcal_address: str) -> str:
 
 
 def page(template: str, status: int = 200, policy: str = HTML_POLICY, **context: Any) -> Response:
-    """Return an HTML page with the security headers."""
+    """Return an HTML page with the security headers (and, unless given, the event's link-preview tags)."""
     publication = publisher().current
     event = context.pop("event", publication.event if publication else None)
+    if "meta" not in context and event is not None:
+        context["meta"] = PageMeta(event.info.name, summary(event.info.description), base_url() + request.path)
     version = schedule_version_line(publication) if publication is not None else ""
     html = render_template(
-        template, event=event, labels=LABELS, manual=MANUAL_STEPS, schedule_version=version, **context
+        template,
+        event=event,
+        labels=LABELS,
+        manual=MANUAL_STEPS,
+        static_export=is_static_export(),
+        alarm_minutes=OFFERED_ALARM,
+        schedule_version=version,
+        **context,
     )
     response = Response(html, status=status, mimetype="text/html")
     response.headers.update(SECURITY_HEADERS)
@@ -405,6 +416,11 @@ def schedule_version_line(publication: Publication) -> str:
     )
 
 
+def is_static_export() -> bool:
+    """Return whether the request comes from the static export, whose files cannot answer query strings."""
+    return request.environ.get(EXPORT_ENVIRON) is True
+
+
 def redirect_to(path: str) -> Response:
     """Return a permanent redirect of a page reached by an old id (alias) to its canonical address."""
     response = Response(status=301, headers={"Location": path})
@@ -419,7 +435,8 @@ def shorten(ident: str) -> str:
 
 def not_found(what: str) -> Response:
     """Return the HTML 404 for an unknown track, speaker or session page."""
-    return page("not_found.html", 404, what=what)
+    # No link-preview tags: they would repeat the unknown address, and a missing page is nothing to share.
+    return page("not_found.html", 404, what=what, meta=None)
 
 
 @bp.app_template_filter("hm")
@@ -442,15 +459,41 @@ def format_short_day(moment: date) -> str:
 
 @bp.route("/", methods=["GET", "HEAD"], provide_automatic_options=False)
 def index() -> Response:
-    """Show the agenda, the conference's subscribe panel, and the custom-feed builder."""
+    """Show the first day of the agenda, my sessions, the conference's subscribe panel and the builder."""
     publication = published()
     if isinstance(publication, Response):
         return publication
+    return agenda_page(publication, event_days(publication.event)[0], home=True)
+
+
+@bp.route("/days/<day>", methods=["GET", "HEAD"], provide_automatic_options=False)
+def day_page(day: str) -> Response:
+    """Show one day of the agenda (the first day is the home page)."""
+    publication = published()
+    if isinstance(publication, Response):
+        return publication
+    days = event_days(publication.event)
+    wanted = next((d for d in days if d.isoformat() == day), None)
+    if wanted is None:
+        listed = ", ".join(d.isoformat() for d in days[:3]) + (", ..." if len(days) > 3 else "")
+        return not_found(f"The agenda has no day '{shorten(day)}'; its days are {listed}.")
+    if wanted == days[0]:
+        return redirect_to("/")
+    return agenda_page(publication, wanted, home=False)
+
+
+def day_path(day: date, first: date) -> str:
+    """Return the address of a day of the agenda: the home page for the first day."""
+    return "/" if day == first else f"/days/{day.isoformat()}"
+
+
+def agenda_page(publication: Publication, day: date, home: bool) -> Response:
+    """Return a day of the agenda; the home page adds the tracks and the custom-feed builder."""
     event = publication.event
     base = base_url()
-    rows = session_rows(publication, event.sessions)
+    days = event_days(event)
     conference = publication.feeds[CONFERENCE]
-    selection = requested_selection(publication)
+    selection = requested_selection(publication) if home else Selection()
     custom = None
     if selection.keys:
         links = custom_links(publication, selection.keys, base)
@@ -460,18 +503,93 @@ def index() -> Response:
     problem = selection.problem or (
         "Tick at least one track, speaker or session." if selection.asked and not selection.keys else ""
     )
+    find = " ".join(request.args.get("find", "").split())[:100] if home else ""
+    path = day_path(day, days[0])
+    meta = PageMeta(
+        title=f"{event.info.name}: agenda" + ("" if home else f", {format_day(day)}"),
+        description=summary(event.info.description) or f"The agenda of {event.info.name}, with calendar subscriptions.",
+        url=base + path,
+        feed_url=base + conference.path,
+        feed_title=conference.title,
+        json_ld=json_ld(conference_data(event.info, base + "/")) if home else "",
+    )
     return page(
         "index.html",
         400 if problem and selection.status == 200 else selection.status,
-        days=days_of(event, rows),
-        rows=rows,
+        meta=meta,
+        home=home,
+        agenda=agenda_day(publication, day),
+        days=[(d, day_path(d, days[0])) for d in days],
         panel=_item_panel(conference, base, "Subscribe to the whole conference"),
+        mine_base=base,
+        vendors=VENDOR_LABELS,
         custom=custom,
         chosen=frozenset(selection.keys),
-        feed_groups=feed_addresses(publication, base),
+        builder=builder_choices(publication, selection, find) if home else None,
+        speaker_choices=SPEAKER_CHOICES,
+        find=find,
         problem=problem,
-        builder=not request.environ.get(STATIC_SITE),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class BuilderChoices:
+    """What the builder offers to tick: every track, and speakers and sessions (all of them, or a search's)."""
+
+    speakers: tuple[Speaker, ...]
+    sessions: tuple[Session, ...]
+    searched: bool
+
+
+def builder_choices(publication: Publication, selection: Selection, find: str) -> BuilderChoices:
+    """Return the builder's boxes: every speaker and session of a small event, else search matches and the ticked."""
+    event = publication.event
+    if len(event.speakers) + len(event.sessions) <= BUILDER_LIST_LIMIT:
+        return BuilderChoices(event.speakers, tuple(in_time_order(event.sessions)), searched=False)
+    ticked = {split_key(key) for key in selection.keys}
+    speakers = {s.id: s for s in event.speakers if ("speaker", s.id) in ticked}
+    sessions = {s.id: s for s in event.sessions if ("session", s.id) in ticked}
+    for speaker in find_speakers(event, find):
+        speakers.setdefault(speaker.id, speaker)
+    for session in find_sessions(event, find):
+        sessions.setdefault(session.id, session)
+    return BuilderChoices(
+        tuple(by_name(speakers.values())),
+        tuple(in_time_order(sessions.values())),
+        searched=True,
+    )
+
+
+@bp.route("/speakers", methods=["GET", "HEAD"], provide_automatic_options=False)
+def speakers_page() -> Response:
+    """List every speaker, each linking to their page and calendar."""
+    publication = published()
+    if isinstance(publication, Response):
+        return publication
+    event = publication.event
+    base = base_url()
+    meta = PageMeta(
+        title=f"Speakers · {event.info.name}",
+        description=f"The {len(event.speakers)} speakers of {event.info.name}: follow one to get just their sessions.",
+        url=base + "/speakers",
+    )
+    return page("speakers.html", meta=meta, speakers=by_name(event.speakers))
+
+
+@bp.route("/calendars", methods=["GET", "HEAD"], provide_automatic_options=False)
+def calendars_page() -> Response:
+    """List the address of every calendar, for calendar apps without a subscribe button."""
+    publication = published()
+    if isinstance(publication, Response):
+        return publication
+    event = publication.event
+    base = base_url()
+    meta = PageMeta(
+        title=f"Every calendar address · {event.info.name}",
+        description=f"The address of every calendar of {event.info.name}: the conference, each track, speaker and session.",
+        url=base + "/calendars",
+    )
+    return page("calendars.html", meta=meta, feed_groups=feed_addresses(publication, base))
 
 
 def _item_panel(feed: Feed, base: str, heading: str) -> Panel:
@@ -491,11 +609,21 @@ def track_page(ident: str) -> Response:
     if track.id != ident:
         return redirect_to(f"/tracks/{track.id}")
     sessions = [s for s in event.sessions if track in event.session_tracks(s)]
+    base = base_url()
+    feed = publication.feeds[feed_key("track", track.id)]
+    meta = PageMeta(
+        title=f"{track.name} · {event.info.name}",
+        description=summary(track.description) or f"The {track.name} track of {event.info.name}, as a calendar.",
+        url=f"{base}/tracks/{track.id}",
+        feed_url=base + feed.path,
+        feed_title=feed.title,
+    )
     return page(
         "track.html",
+        meta=meta,
         track=track,
         rows=session_rows(publication, sessions),
-        panel=_item_panel(publication.feeds[feed_key("track", track.id)], base_url(), f"Subscribe to {track.name}"),
+        panel=_item_panel(feed, base, f"Subscribe to {track.name}"),
     )
 
 
@@ -512,13 +640,21 @@ def speaker_page(ident: str) -> Response:
     if speaker.id != ident:
         return redirect_to(f"/speakers/{speaker.id}")
     sessions = [s for s in event.sessions if speaker.id in s.speakers]
+    base = base_url()
+    feed = publication.feeds[feed_key("speaker", speaker.id)]
+    meta = PageMeta(
+        title=f"{speaker.name} · {event.info.name}",
+        description=summary(speaker.bio or speaker.credit) or speaker.name,
+        url=f"{base}/speakers/{speaker.id}",
+        feed_url=base + feed.path,
+        feed_title=feed.title,
+    )
     return page(
         "speaker.html",
+        meta=meta,
         speaker=speaker,
         rows=session_rows(publication, sessions),
-        panel=_item_panel(
-            publication.feeds[feed_key("speaker", speaker.id)], base_url(), f"Subscribe to {speaker.name}'s sessions"
-        ),
+        panel=_item_panel(feed, base, f"Subscribe to {speaker.name}'s sessions"),
     )
 
 
@@ -549,11 +685,22 @@ def session_page(ident: str) -> Response:
     )
     location = session.location or event.info.location
     followers = [publication.feeds[feed_key("track", t.id)] for t in row.tracks]
+    feed = publication.feeds[feed_key("session", session.id)]
+    when = f"{format_short_day(session.start)} {format_hm(session.start)} {event.info.timezone_label or session.start.tzname()}"
+    meta = PageMeta(
+        title=("Cancelled: " if session.cancelled else "") + f"{session.title} · {event.info.name}",
+        description=summary(f"{when}. {session.description}" if session.description else f"{when}. {credits}"),
+        url=page_url,
+        feed_url=base + feed.path,
+        feed_title=feed.title,
+        json_ld=json_ld(session_data(event.info, row, page_url, base + "/")),
+    )
     return page(
         "session.html",
+        meta=meta,
         row=row,
         session=session,
-        panel=_item_panel(publication.feeds[feed_key("session", session.id)], base, "Subscribe to this session"),
+        panel=_item_panel(feed, base, "Subscribe to this session"),
         google_event=google_event_url(session.title, session.start, session.end, details, location),
         download=f"{base}/sessions/{session.id}.ics?download=1",
         location=location,
@@ -630,6 +777,74 @@ def links_preview() -> Response:
         return plain("No such feed. The list of feeds is at /links.", 404)
     snippet = render_snippet(feed_links(feed, base_url()), "html")
     return page("preview.html", policy=PREVIEW_POLICY, snippet=snippet)
+
+
+@bp.route("/subscribe/<vendor>/<path:target>", methods=["GET", "HEAD"], provide_automatic_options=False)
+def subscribe_relay(vendor: str, target: str) -> Response:
+    """Forward to a calendar app's subscribe link for a feed: the https buttons of e-mails point here."""
+    publication = published()
+    if isinstance(publication, Response):
+        return publication
+    if vendor not in VENDORS:
+        return not_found(f"There is no calendar app '{shorten(vendor)}' here; choose one of {', '.join(VENDORS)}.")
+    base = base_url()
+    if target == "custom":
+        selection = requested_selection(publication)
+        if selection.problem or not selection.keys:
+            return not_found(
+                selection.problem or "Choose sessions, tracks or speakers: /subscribe/apple/custom?session=ID."
+            )
+        links = custom_links(publication, selection.keys, base)
+    else:
+        key = publication.lookup(f"/{target}.ics") if len(target) <= 80 else None
+        feed = publication.feeds.get(key) if key is not None else None
+        if feed is None:
+            return not_found(f"There is no calendar '{shorten(target)}'; every calendar is listed at /calendars.")
+        links = feed_links(feed, base)
+    alarm = requested_alarm()
+    if isinstance(alarm, Response):
+        return alarm
+    if alarm is not None:
+        links = with_alarm_links(links, alarm)
+    if vendor == "google" and not links.google_fits:
+        return page(
+            "forward.html",
+            target="",
+            vendor=VENDOR_LABELS[vendor],
+            links=links,
+            meta=PageMeta(f"Subscribe in {VENDOR_LABELS[vendor]}", links.name, base + request.path),
+        )
+    destination = links.vendor_link(vendor)
+    if is_static_export():
+        # A static host cannot redirect per file: the page forwards the browser itself.
+        return page(
+            "forward.html",
+            target=destination,
+            vendor=VENDOR_LABELS[vendor],
+            links=links,
+            meta=PageMeta(f"Subscribe in {VENDOR_LABELS[vendor]}", links.name, base + request.path),
+        )
+    response = Response(status=302, headers={"Location": destination, "Cache-Control": CACHE_CONTROL})
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+@bp.route("/qr/custom.svg", methods=["GET", "HEAD"], provide_automatic_options=False)
+def custom_qr() -> Response:
+    """Serve the QR code of a custom feed's webcal:// address (the starred sessions' panel shows it)."""
+    publication = published()
+    if isinstance(publication, Response):
+        return publication
+    selection = requested_selection(publication)
+    if selection.problem:
+        return plain(selection.problem, selection.status)
+    if not selection.keys:
+        return plain("An empty custom feed: choose ids, e.g. /qr/custom.svg?session=ID.", 404)
+    links = custom_links(publication, selection.keys, base_url())
+    data = qr_svg(links.webcal)
+    response = calendar_response(FeedBody(data, etag_of(data), publication.ledger.revised), content_type=SVG_TYPE)
+    response.headers["Content-Security-Policy"] = SVG_POLICY
+    return response
 
 
 @bp.route("/healthz", methods=["GET", "HEAD"], provide_automatic_options=False)

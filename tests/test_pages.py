@@ -18,7 +18,7 @@ from feeds.catalog import feed_path
 from feeds.links import feed_links, google_subscribe_url, subscribe_links
 from feeds.publish import Publication
 from feeds.publisher import Publisher
-from feeds.web import MAX_CUSTOM_IDS
+from feeds.web import EXPORT_ENVIRON, MAX_CUSTOM_IDS
 
 from .conftest import FIRST_PUBLISHED, REAL_EVENT, SMALL_EVENT, Clock
 
@@ -116,7 +116,8 @@ def test_every_page_renders_with_security_headers(client: FlaskClient, path: str
     # No inline script, no inline event handler, no inline style: the CSP would block them anyway.
     page = Page(html)
     for tag, attrs in page.tags:
-        assert tag != "script" or attrs.get("src"), path
+        # JSON-LD is data, not script: the CSP does not apply to it and the browser never runs it.
+        assert tag != "script" or attrs.get("src") or attrs.get("type") == "application/ld+json", path
         assert "style" not in attrs, (path, tag)
         assert not [name for name in attrs if name.startswith("on")], (path, tag)
     assert page.find("script", src="/static/feeds.js", defer="")
@@ -210,22 +211,33 @@ def test_session_page_offers_just_this_session(client: FlaskClient) -> None:
 def test_agenda_lists_days_sessions_tracks_and_speakers(client: FlaskClient) -> None:
     html = client.get("/").get_data(as_text=True)
     page = Page(html)
-    assert [attrs["id"] for attrs in page.find("h3") if attrs.get("id", "").startswith("day-")] == [
-        "day-2024-03-30",
-        "day-2024-03-31",
-    ]
+    # One day per page: the home page is the first day, with plain links to the others.
+    assert [attrs["id"] for attrs in page.find("h3") if attrs.get("id", "").startswith("day-")] == ["day-2024-03-30"]
     order = [attrs["id"] for attrs in page.find("li", class_="session")]
-    assert order == ["session-opening", "session-engines", "session-dropped", "session-night-owl"]
-    assert html.index('id="day-2024-03-31"') < html.index('id="session-night-owl"')
-    for path in ("/tracks/systems", "/tracks/people", "/speakers/ada", "/speakers/zoe", "/speakers/host"):
+    assert order == ["session-opening", "session-engines", "session-dropped"]
+    assert page.find("a", href="/#day-2024-03-30", **{"aria-current": "page"})
+    assert page.find("a", href="/days/2024-03-31")
+    second = get_page(client, "/days/2024-03-31")
+    assert [attrs["id"] for attrs in second.find("li", class_="session")] == ["session-night-owl"]
+    assert second.find("a", href="/days/2024-03-31", **{"aria-current": "page"})
+    assert second.find("a", rel="prev", href="/#day-2024-03-30")
+    assert client.get("/days/2024-03-30").headers["Location"] == "/"
+    assert "The agenda has no day '2024-04-01'" in get_page(client, "/days/2024-04-01", status=404).words
+    for path in ("/tracks/systems", "/tracks/people", "/speakers/ada", "/speakers/host"):
         assert page.find("a", href=path), path
-    for ident in ("opening", "engines", "dropped", "night-owl"):
+    speakers = get_page(client, "/speakers")
+    for path in ("/speakers/ada", "/speakers/zoe", "/speakers/host"):
+        assert speakers.find("a", href=path), path
+    for ident in ("opening", "engines", "dropped"):
         assert page.find("a", href=f"/sessions/{ident}"), ident
     # Times in the event zone, with the UTC instants for the viewer's-time script.
     assert "09:15" in page.words and "10:00 CET" in page.words
-    slots = page.find("span", class_="local-time")
-    assert slots[1]["data-start"] == "2024-03-30T08:15:00Z" and slots[1]["data-end"] == "2024-03-30T09:00:00Z"
-    assert all("hidden" in slot for slot in slots), "the script shows them; without it, event times only"
+    # The agenda's items carry their UTC times; the script adds the viewer's time from them.
+    engines = page.find("li", id="session-engines")[0]
+    assert engines["data-start"] == "2024-03-30T08:15:00Z" and engines["data-end"] == "2024-03-30T09:00:00Z"
+    assert not page.find("span", class_="local-time"), "without the script, event times only"
+    slots = get_page(client, "/tracks/systems").find("span", class_="local-time")
+    assert slots[1]["data-start"] == "2024-03-30T08:15:00Z" and all("hidden" in slot for slot in slots)
     assert "Plenary, for everyone" in page.words
 
 
@@ -404,7 +416,7 @@ def test_builder_without_javascript(app: Flask, client: FlaskClient) -> None:
     page = get_page(client, "/")
     form = page.find("form", class_="builder")
     assert form == [{"class": "builder", "action": "/#build", "method": "get"}]
-    boxes = page.find("input", type="checkbox")
+    boxes = [b for b in page.find("input", type="checkbox") if b["name"] in ("track", "speaker", "session")]
     assert {(b["name"], b["value"]) for b in boxes} == {
         ("track", "systems"),
         ("track", "people"),
@@ -455,15 +467,16 @@ def test_links_page_shows_the_snippets(client: FlaskClient) -> None:
     assert page.find("option", value="speaker:zoe", selected="")
     sources = {attrs["id"]: attrs for attrs in page.find("textarea")}
     assert set(sources) == {"snippet-html", "snippet-text", "snippet-markdown"}
-    assert (
-        "Google Calendar: https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Ffeeds.example.org%2Fspeakers%2Fzoe.ics"
-        in page.words
-    )
+    # Every button of an e-mail is an https link to this service, which forwards to the calendar app.
+    assert "Google Calendar: https://feeds.example.org/subscribe/google/speakers/zoe" in page.words
     assert page.find("iframe", src="/links/preview?feed=speaker:zoe")
     assert page.find("button", class_="copy", **{"data-copy": "snippet-html"})
     assert "feeds links --feed speaker:zoe --format html --base-url https://feeds.example.org" in page.words
     preview = client.get("/links/preview?feed=speaker:zoe").get_data(as_text=True)
-    assert 'href="webcal://feeds.example.org/speakers/zoe.ics"' in preview
+    assert 'href="https://feeds.example.org/subscribe/apple/speakers/zoe"' in preview
+    assert (
+        client.get("/subscribe/apple/speakers/zoe").headers["Location"] == "webcal://feeds.example.org/speakers/zoe.ics"
+    )
     assert "<script" not in preview
 
 
@@ -555,7 +568,10 @@ def test_markup_in_every_text_field_is_escaped_everywhere(
         page = Page(html)
         shown += page.words.count("<script>alert(1)</script>")
         assert not page.find("img", src="x"), path
-        assert all(tag != "script" or attrs.get("src") == "/static/feeds.js" for tag, attrs in page.tags), path
+        assert all(
+            tag != "script" or attrs.get("src") == "/static/feeds.js" or attrs.get("type") == "application/ld+json"
+            for tag, attrs in page.tags
+        ), path
     assert shown > 40, "the payload is shown as text, not dropped"
     from feeds.cli import main
 
@@ -577,11 +593,17 @@ def test_the_real_agenda_renders(make_app: Callable[..., Flask], tmp_path: Path)
     keynote = page.find("li", id="session-ray-keynote")
     assert keynote
     assert "09:05–09:25 PT" in page.words
-    slots = [s for s in page.find("span", class_="local-time") if s["data-start"] == "2023-07-18T16:05:00Z"]
-    assert slots and slots[0]["data-end"] == "2023-07-18T16:25:00Z"
-    assert len(page.find("li", class_="session")) == 14
+    assert keynote[0]["data-start"] == "2023-07-18T16:05:00Z" and keynote[0]["data-end"] == "2023-07-18T16:25:00Z"
+    days = sorted({a["href"] for a in page.find("a") if a["href"].startswith("/days/")})
+    pages = [page, *(get_page(client, day) for day in days)]
+    assert len(days) == 1 and sum(len(p.find("li", class_="session")) for p in pages) == 14
     for path in sorted(
-        {a["href"] for a in page.find("a") if re.fullmatch(r"/(tracks|speakers|sessions)/[a-z0-9-]+", a["href"])}
+        {
+            a["href"]
+            for p in pages
+            for a in p.find("a")
+            if re.fullmatch(r"/(tracks|speakers|sessions)/[a-z0-9-]+", a["href"])
+        }
     ):
         assert client.get(path).status_code == 200, path
 
@@ -628,3 +650,181 @@ def test_an_event_name_with_a_middle_dot_keeps_whole_feed_names(make_app: Callab
     assert "X-WR-CALNAME:Tiny · Conf 2024 · Systems".encode() in client.get("/tracks/systems.ics").data
     page = get_page(client, "/")
     assert "Tiny · Conf 2024" in page.words and "Conf 2024 · Systems" not in page.words
+
+
+# -- link previews, schema.org data, e-mail relays, the static export's pages ---------------------------
+
+
+def structured(client: FlaskClient, path: str) -> dict[str, list[dict[str, object]]]:
+    """Return what a JSON-LD and Open Graph extractor finds in a page."""
+    import extruct
+
+    html = client.get(path).get_data(as_text=True)
+    found: dict[str, list[dict[str, object]]] = extruct.extract(
+        html, base_url=BASE + path, syntaxes=["json-ld", "opengraph"], uniform=True
+    )
+    return found
+
+
+def test_session_pages_describe_a_schema_org_event(client: FlaskClient) -> None:
+    [engines] = structured(client, "/sessions/engines")["json-ld"]
+    assert engines["@context"] == "https://schema.org" and engines["@type"] == "Event"
+    assert engines["name"] == "Engines, looms; and a backslash \\ here"
+    assert engines["url"] == f"{BASE}/sessions/engines"
+    assert engines["startDate"] == "2024-03-30T09:15:00+01:00" and engines["endDate"] == "2024-03-30T10:00:00+01:00"
+    assert engines["eventStatus"] == "https://schema.org/EventScheduled"
+    assert engines["eventAttendanceMode"] == "https://schema.org/MixedEventAttendanceMode"
+    assert engines["location"] == [
+        {"@type": "VirtualLocation", "url": "https://stream.tiny.example.org/live"},
+        {"@type": "Place", "name": "Hall A"},
+    ]
+    assert [p["name"] for p in engines["performer"]] == ["Ada Lovelace", "Zoë Ünïcode"]  # type: ignore[index, union-attr]
+    assert engines["performer"][0]["affiliation"] == {"@type": "Organization", "name": "Analytical Engines; Ltd."}  # type: ignore[index]
+    assert engines["superEvent"]["name"] == "Tiny Conf 2024"  # type: ignore[index]
+    assert engines["superEvent"]["startDate"] == "2024-03-30"  # type: ignore[index]
+    assert "previousStartDate" not in engines
+    [dropped] = structured(client, "/sessions/dropped")["json-ld"]
+    assert dropped["eventStatus"] == "https://schema.org/EventCancelled"
+    assert dropped["location"] == {"@type": "Place", "name": "Hall A"}, "no link to join a cancelled session"
+
+
+def test_a_moved_session_is_rescheduled_with_its_previous_start(
+    client: FlaskClient, event_dir: Path, clock: Clock
+) -> None:
+    event = event_dir / "event.yaml"
+    event.write_text(
+        event.read_text(encoding="utf-8").replace(
+            "start: 2024-03-30 09:15\n    end: 2024-03-30 10:00", "start: 2024-03-30 11:00\n    end: 2024-03-30 11:45"
+        ),
+        encoding="utf-8",
+    )
+    clock.advance(hours=1)
+    [moved] = structured(client, "/sessions/engines")["json-ld"]
+    assert moved["eventStatus"] == "https://schema.org/EventRescheduled"
+    assert moved["previousStartDate"] == "2024-03-30T09:15:00+01:00"
+    assert moved["startDate"] == "2024-03-30T11:00:00+01:00"
+
+
+def test_home_page_describes_the_conference(client: FlaskClient) -> None:
+    [conference] = structured(client, "/")["json-ld"]
+    assert conference["@type"] == "Event" and conference["name"] == "Tiny Conf 2024"
+    assert conference["url"] == "https://tiny.example.org/"
+    assert (conference["startDate"], conference["endDate"]) == ("2024-03-30", "2024-03-31")
+    assert conference["eventStatus"] == "https://schema.org/EventScheduled"
+    assert structured(client, "/days/2024-03-31")["json-ld"] == [], "the conference is described once, at /"
+
+
+@pytest.mark.parametrize(
+    ("path", "feed"),
+    [
+        ("/", "/conference.ics"),
+        ("/days/2024-03-31", "/conference.ics"),
+        ("/tracks/systems", "/tracks/systems.ics"),
+        ("/speakers/zoe", "/speakers/zoe.ics"),
+        ("/sessions/engines", "/sessions/engines.ics"),
+        ("/speakers", ""),
+        ("/calendars", ""),
+        ("/links", ""),
+    ],
+)
+def test_every_page_has_link_previews_and_feed_discovery(client: FlaskClient, path: str, feed: str) -> None:
+    [graph] = structured(client, path)["opengraph"]
+    assert graph["og:site_name"] == "Tiny Conf 2024"
+    assert graph["og:title"] and graph["og:url"] == BASE + path
+    assert graph["og:description"], path
+    page = get_page(client, path)
+    assert page.find("meta", name="twitter:card", content="summary")
+    assert page.find("meta", name="twitter:title")
+    assert page.find("link", rel="alternate", type="application/atom+xml", href="/changes.atom")
+    calendars = page.find("link", rel="alternate", type="text/calendar")
+    assert [link["href"] for link in calendars] == ([BASE + feed] if feed else [])
+
+
+@pytest.mark.parametrize("vendor", ["google", "outlook", "microsoft-365", "apple"])
+@pytest.mark.parametrize("target", ["conference", "tracks/systems", "speakers/zoe", "sessions/engines"])
+def test_subscribe_relays_forward_to_the_calendar_app(
+    app: Flask, client: FlaskClient, vendor: str, target: str
+) -> None:
+    publication = publication_of(app)
+    feed = publication.feeds[publication.lookup(f"/{target}.ics") or ""]
+    links = feed_links(feed, BASE)
+    response = client.get(f"/subscribe/{vendor}/{target}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == links.vendor_link(vendor)
+    reminded = client.get(f"/subscribe/{vendor}/{target}?alarm=10").headers["Location"]
+    assert reminded == subscribe_links(BASE + feed.path + "?alarm=10", feed.title).vendor_link(vendor)
+
+
+def test_subscribe_relays_for_custom_feeds_and_refusals(client: FlaskClient) -> None:
+    forwarded = client.get("/subscribe/apple/custom?session=engines,opening&alarm=5")
+    assert forwarded.headers["Location"] == "webcal://feeds.example.org/custom.ics?session=engines,opening&alarm=5"
+    assert "no calendar app 'icq'" in get_page(client, "/subscribe/icq/conference", status=404).words
+    assert "There is no calendar 'tracks/nope'" in get_page(client, "/subscribe/apple/tracks/nope", status=404).words
+    assert "Unknown session 'nope'" in get_page(client, "/subscribe/apple/custom?session=nope", status=404).words
+    assert client.get("/subscribe/apple/conference?alarm=soon").status_code == 400
+
+
+def test_a_google_relay_too_long_for_google_explains_instead(make_app: Callable[..., Flask], event_dir: Path) -> None:
+    long_base = "https://" + "calendars." * 24 + "example.org"
+    client = make_app(event_dir / "event.yaml", BASE_URL=long_base).test_client()
+    page = get_page(client, "/subscribe/google/custom?track=people,systems&speaker=zoe,ada&session=night-owl")
+    assert "too long for Google Calendar's one-click link" in page.words
+    assert f"{long_base}/custom.ics?track=people,systems&speaker=ada,zoe&session=night-owl" in page.words
+
+
+def test_the_static_export_forwards_with_pages_and_offers_no_reminders(client: FlaskClient) -> None:
+    exported = {"environ_overrides": {EXPORT_ENVIRON: True}}
+    forward = client.get("/subscribe/apple/tracks/systems", **exported)
+    assert forward.status_code == 200 and forward.mimetype == "text/html"
+    page = Page(forward.get_data(as_text=True))
+    assert page.find(
+        "meta", **{"http-equiv": "refresh", "content": "0; url=webcal://feeds.example.org/tracks/systems.ics"}
+    )
+    assert page.find("a", class_="forward", href="webcal://feeds.example.org/tracks/systems.ics")
+    home = Page(client.get("/", **exported).get_data(as_text=True))
+    assert "this copy of the site is static files, which cannot add alarms" in home.words
+    assert not [a for a in home.find("a") if "alarm=" in a["href"]]
+    assert not home.find("section", id="subscribe-mine"), "no custom feeds on a static host"
+    live = get_page(client, "/")
+    assert [a for a in live.find("a") if "alarm=10" in a["href"]], "the live service offers reminders"
+    assert "Remind me 10 minutes before each session" in live.words
+
+
+def test_the_festival_home_page_stays_small(tmp_path: Path) -> None:
+    import sys
+
+    from feeds import create_app
+
+    sys.path.insert(0, str(REAL_EVENT.parent / "benchmarks"))
+    try:
+        from generate import render_event_yaml
+    finally:
+        sys.path.remove(str(REAL_EVENT.parent / "benchmarks"))
+    (tmp_path / "event.yaml").write_text(render_event_yaml(), encoding="utf-8")
+    client = create_app({"EVENT_FILE": str(tmp_path / "event.yaml"), "BASE_URL": BASE}).test_client()
+    home = client.get("/")
+    assert home.status_code == 200
+    assert len(home.data) <= 300_000, f"the home page is {len(home.data):,} bytes"
+    page = Page(home.get_data(as_text=True))
+    assert len(page.find("li", class_="session")) == 360, "one day: 20 tracks, 18 slots"
+    assert not page.find("input", name="speaker", type="checkbox"), "the builder searches instead of listing"
+    days = sorted({a["href"] for a in page.find("a") if a["href"].startswith("/days/")})
+    assert len(days) == 13
+    assert all(len(client.get(day).data) <= 300_000 for day in days)
+    found = Page(client.get("/?find=speaker 0007").get_data(as_text=True))
+    assert [b["value"] for b in found.find("input", name="speaker", type="checkbox")] == ["speaker-0007"]
+
+
+def test_the_static_export_writes_the_forwarding_pages(app: Flask, tmp_path: Path) -> None:
+    from feeds.export import export_site, file_for
+    from feeds.links import VENDORS
+
+    report = export_site(app, tmp_path / "site")
+    exported = {item.url_path for item in report.files}
+    for target in ("conference", "tracks/systems", "speakers/zoe", "sessions/engines"):
+        for vendor in VENDORS:
+            assert f"/subscribe/{vendor}/{target}" in exported, (vendor, target)
+    page = Page((tmp_path / "site" / file_for("/subscribe/outlook/tracks/systems")).read_text(encoding="utf-8"))
+    [refresh] = page.find("meta", **{"http-equiv": "refresh"})
+    assert refresh["content"].startswith("0; url=https://outlook.live.com/calendar/0/addfromweb?url=")
+    assert "/days/2024-03-31" in exported, "every day of the agenda"

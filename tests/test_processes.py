@@ -40,8 +40,9 @@ def servers(real_event: Path) -> Iterator[list[Server]]:
 
 
 def feed_paths(server: Server) -> list[str]:
-    html = server.get("/")[2].decode()
-    return sorted({part.split('"')[0] for part in html.split('href="https://feeds.example.org')[1:]})
+    html = server.get("/calendars")[2].decode()
+    found = {part.split('"')[0] for part in html.split('href="https://feeds.example.org')[1:]}
+    return sorted(path for path in found if path.endswith(".ics"))
 
 
 def test_two_servers_serve_identical_bytes_and_etags(servers: list[Server]) -> None:

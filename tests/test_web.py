@@ -142,7 +142,7 @@ def test_other_methods_are_405(client: FlaskClient, path: str, method: str) -> N
 
 
 def test_index_lists_every_feed_with_https_and_webcal(client: FlaskClient) -> None:
-    response = client.get("/")
+    response = client.get("/calendars")
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     policy = response.headers["Content-Security-Policy"]
@@ -187,8 +187,8 @@ def test_broken_file_at_start_answers_503_not_a_traceback(make_app: Callable[...
 def test_real_event_serves_every_feed(make_app: Callable[..., Flask], tmp_path: Path) -> None:
     (tmp_path / "event.yaml").write_bytes(REAL_EVENT.read_bytes())
     client = make_app(tmp_path / "event.yaml").test_client()
-    html = client.get("/").get_data(as_text=True)
-    paths = sorted({part.split('"')[0] for part in html.split('href="https://feeds.example.org')[1:]})
+    html = client.get("/calendars").get_data(as_text=True)
+    paths = sorted({part.split('"')[0] for part in html.split('href="https://feeds.example.org')[1:]} - {"/calendars"})
     assert len(paths) == 1 + 4 + 25 + 14
     for path in paths:
         response = client.get(path)
