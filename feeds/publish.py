@@ -107,6 +107,19 @@ class PartCache:
                 self._parts.popitem(last=False)
         return part
 
+    def table(self, keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], bytes]:
+        """Return the parts held for keys (a release keeps them, so that nothing renders them again)."""
+        with self._lock:
+            return {key: part for key in keys if (part := self._parts.get(key)) is not None}
+
+    def adopt(self, parts: dict[tuple[str, ...], bytes]) -> None:
+        """Take parts rendered by another process (a release's), keeping the cache bounded."""
+        with self._lock:
+            for key, part in parts.items():
+                self._parts.setdefault(key, part)
+            while len(self._parts) > self.size:
+                self._parts.popitem(last=False)
+
 
 def _part_identity(entry: Entry) -> tuple[str, ...]:
     """Return what a session's VEVENT bytes depend on, besides its page URL and note."""
@@ -235,6 +248,23 @@ class Publication:
                 self._rendered.move_to_end(base_url)
                 return found
         return self._render_all(base_url, {}, {})
+
+    def part_keys(self, base_url: str) -> list[tuple[str, ...]]:
+        """Return the keys of every VEVENT the feeds of this publication hold, for base_url."""
+        base_url = base_url.rstrip("/")
+        keys = {
+            (*self._identities[entry.uid], f"{base_url}/sessions/{entry.id}", _note(entry, stay))
+            for members in self._members.values()
+            for entry, stay in members
+        }
+        return sorted(keys)
+
+    def adopt(self, base_url: str, bodies: dict[str, FeedBody]) -> None:
+        """Take every feed as already rendered for base_url (read from a release's files: the same bytes)."""
+        if set(bodies) != set(self._keys):
+            return  # not this publication's feeds: render them instead
+        with self._lock:
+            self._rendered[base_url.rstrip("/")] = bodies
 
     def rendered_bases(self) -> list[tuple[str, dict[str, FeedBody]]]:
         """Return the base URLs rendered so far with their feeds, oldest first."""

@@ -198,6 +198,7 @@ class Publisher:
                     publication = working
                 else:
                     event, ledger = release.state()
+                    self.parts.adopt(release.parts())  # custom feeds assemble the release's parts, rendering none
                     publication = Publication(event, ledger, self.settings, self.parts)
                 self._publication = publication
         return publication
@@ -399,7 +400,12 @@ class Publisher:
         self, event: Event, review: Callable[[Ledger | None, list[Change]], list[Hold]] | None = None
     ) -> tuple[Hold, ...]:
         """Release event unless review holds it; return the holds."""
-        previous = self._working or self._publication_of(self.release)
+        previous = self._working
+        if previous is None and self.release is not None:
+            # A watcher new to this release: take its feeds as rendered, so the next release renders only changes.
+            previous = self._publication_of(self.release)
+            if previous is not None and self.release.base_url == self.settings.base_url:
+                previous.adopt(self.release.base_url, self.release.feed_bodies(previous.paths))
         released = release_event(self.settings, event, "", previous, self.parts, self.ledgers, review)
         if released.held:
             return released.held

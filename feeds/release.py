@@ -46,6 +46,7 @@ VERSION = 2
 META = ".feeds"
 MANIFEST = "manifest.json"
 STATE = "state.pickle"
+PARTS = "parts.pickle"
 TREES = "r"
 POINTER = "current"
 VERDICT = "verdict.json"
@@ -221,6 +222,25 @@ class Release:
                 self._state = (event, ledger)
             return self._state
 
+    def parts(self) -> dict[tuple[str, ...], bytes]:
+        """Return the VEVENTs the release's feeds are made of (empty when it holds none)."""
+        try:
+            with (self.folder / META / PARTS).open("rb") as handle:
+                found: dict[tuple[str, ...], bytes] = pickle.load(handle)  # written by write_tree, never by a client
+        except (OSError, pickle.UnpicklingError, EOFError):
+            return {}
+        return found
+
+    def feed_bodies(self, paths: Mapping[str, str]) -> dict[str, FeedBody]:
+        """Return the released body of every feed key, read from its canonical file (paths: URL path -> key)."""
+        found: dict[str, FeedBody] = {}
+        for path, key in paths.items():
+            if key not in found and self.files.get(path) is not None and self.files[path].key == key:
+                body = self.body(path)
+                if body is not None:
+                    found[key] = body
+        return found
+
     def describe(self) -> str:
         """Return the release as an organizer reads it: 'release 42 "Day 2 update" of 2023-07-18 15:10 UTC'."""
         named = f' "{self.name}"' if self.name else ""
@@ -374,6 +394,11 @@ class ReleaseStore:
             meta.mkdir()
             with (meta / STATE).open("wb") as handle:
                 pickle.dump((publication.event, ledger), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            if base_url:
+                # Every VEVENT of the release, so that custom feeds and the next release assemble, not render.
+                with (meta / PARTS).open("wb") as handle:
+                    parts = publication.parts.table(publication.part_keys(base_url))
+                    pickle.dump(parts, handle, protocol=pickle.HIGHEST_PROTOCOL)
             document = {
                 "format": FORMAT,
                 "version": VERSION,
@@ -396,7 +421,7 @@ class ReleaseStore:
                 "files": manifest,
             }
             _write_file(meta / MANIFEST, (json.dumps(document, ensure_ascii=False) + "\n").encode(), ledger.revised)
-            _fsync_written(staging, [*written, meta / STATE, meta / MANIFEST])
+            _fsync_written(staging, [*written, *meta.iterdir()])
             if target.exists():
                 shutil.rmtree(target)  # an earlier attempt at this number that was never pointed at
             os.replace(staging, target)

@@ -361,3 +361,23 @@ def test_an_old_ledger_is_read_and_written_back_with_release_numbers(
     assert written["version"] == 2
     assert [(r["number"], r["name"]) for r in written["revisions"]] == [(1, ""), (2, "")]
     assert not (event_dir / "event.ledger.log").exists()
+
+
+def test_a_watcher_new_to_a_release_renders_only_what_the_next_edit_changed(
+    make_app: Callable[..., Flask], event_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_app(event_dir / "event.yaml").test_client().get("/conference.ics")
+    rendered: list[str] = []
+    real = ics.render_event
+
+    def counted(entry: object, page: str, note: str) -> bytes:
+        rendered.append(page)
+        return real(entry, page, note)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("feeds.publish.render_event", counted)
+    fresh = make_app(event_dir / "event.yaml").test_client()  # as after a restart: no part rendered in this process
+    fresh.get("/custom.ics?track=systems,people")
+    assert rendered == [], "custom feeds are assembled from the release's parts"
+    save(event_dir / "event.yaml", "title: Across the DST change", "title: Across the change")
+    assert summaries(fresh)[UID.format("night-owl")] == ("Across the change", 1)
+    assert rendered == ["https://feeds.example.org/sessions/night-owl"]
