@@ -513,7 +513,8 @@ def measure_releases(folder: Path, sessions: int) -> Releases:
             :3000
         ]:
             fetch(server.base + path)
-        rss = server.peak_rss_mb()
+        watcher = max(spent, key=lambda pid: spent[pid])  # the one that released the edit
+        peaks = {pid: peak_rss_mb(pid) for pid in workers}
     finally:
         server.stop()
     return Releases(
