@@ -138,6 +138,7 @@ class Publisher:
         self._looked: tuple[FileState, int] | None = None  # event file state and release the watcher last judged
         self._pending: tuple[FileState, float] | None = None
         self._verdict_state: tuple[int, ...] | None = None
+        self._verdict_file = FileState(False)
         self._expiry: datetime | None = None
         self._last_check = float("-inf")
         self._lock = threading.Lock()
@@ -309,6 +310,10 @@ class Publisher:
 
     def _adopt_verdict(self) -> None:
         """Report what the watcher concluded (every worker then says the same in /healthz)."""
+        seen = FileState.of(self.store.verdict_path)
+        if seen == self._verdict_file:
+            return  # unchanged since last read: a stat, not a parse, on every check
+        self._verdict_file = seen
         verdict = self.store.read_verdict()
         if verdict is None or verdict.state == self._verdict_state:
             return
