@@ -12,7 +12,7 @@ from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from .catalog import feed_path, list_feeds
+from .catalog import list_feeds
 from .config import SettingsError, load_settings
 from .export import META, NGINX_CONF, ExportError, TerminalProgress, export_event
 from .ledger import Ledger, LedgerError, LedgerFile, advance, now_utc, pending, preview
@@ -24,7 +24,7 @@ from .model import Event
 from .publish import Publication, Settings
 from .publisher import release_event, release_folder
 from .release import check_name
-from .review import CHANGE_TEXT, describe, find_holds
+from .review import CHANGE_TEXT, changed_feeds, describe, find_holds
 
 
 def _settings(path: str | None, ledger: str | None = None, **more: object) -> Settings:
@@ -126,13 +126,7 @@ def cmd_diff_markdown(args: argparse.Namespace) -> int:
     for change in changes:
         text = CHANGE_TEXT.get(change.kind, change.kind).format(old=change.old, new=change.new)
         print(f"| {_cell(change.title)} (`{change.session}`) | {_cell(text)} |")
-    moment = ledger.revised if ledger else now_utc()
-    after, _ = advance(ledger, event, moment, 10**6)
-    touched = sorted(
-        feed_path(key)
-        for key, record in after.feeds.items()
-        if ledger is None or key not in ledger.feeds or ledger.feeds[key].fingerprint != record.fingerprint
-    )
+    touched = changed_feeds(ledger, event)
     print()
     print(f"{plural(len(touched), 'feed')} change: " + ", ".join(f"`{path}`" for path in touched))
     for hold in find_holds(event, ledger, changes, settings.hold_removals):
@@ -183,13 +177,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     print(f"Releasing {settings.event_file} would change {plural(len(changes), 'thing')} subscribers see:")
     for change in changes:
         print(describe(change))
-    moment = ledger.revised if ledger else now_utc()
-    after, _ = advance(ledger, event, moment, 10**6)
-    touched = sorted(
-        feed_path(key)
-        for key, record in after.feeds.items()
-        if ledger is None or key not in ledger.feeds or ledger.feeds[key].fingerprint != record.fingerprint
-    )
+    touched = changed_feeds(ledger, event)
     print(f"Feeds that change ({len(touched)}): " + ", ".join(touched))
     for hold in find_holds(event, ledger, changes, settings.hold_removals):
         print(f"warning: {hold.reason}; {hold.advice}")

@@ -723,6 +723,19 @@ class FileState:
         return cls(True, info.st_mtime_ns, info.st_size, info.st_ino)
 
 
+READ_ONLY_ERRORS = (errno.EACCES, errno.EROFS, errno.EPERM)
+
+
+def _open_for_writing(path: Path, named: Path, flags: int) -> int:
+    """Open path for writing; a read-only place is LedgerReadOnlyError naming named, anything else LedgerError."""
+    try:
+        return os.open(path, flags, 0o644)
+    except OSError as err:
+        if err.errno in READ_ONLY_ERRORS:
+            raise LedgerReadOnlyError(f"{named}: cannot be written here ({err.strerror})") from None
+        raise LedgerError(f"{path}: cannot be written ({err.strerror})") from None
+
+
 class LedgerFile:
     """The ledger on disk: a snapshot and an append-only log of the releases since, written under an exclusive lock.
 
@@ -818,12 +831,7 @@ class LedgerFile:
                 self._replace(self.log_path, b"")
             return
         line = dump_step(base, ledger)
-        try:
-            handle = os.open(self.log_path, os.O_WRONLY | os.O_CREAT, 0o644)
-        except OSError as err:
-            if err.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
-                raise LedgerReadOnlyError(f"{self.log_path}: cannot be written here ({err.strerror})") from None
-            raise LedgerError(f"{self.log_path}: cannot be written ({err.strerror})") from None
+        handle = _open_for_writing(self.log_path, self.log_path, os.O_WRONLY | os.O_CREAT)
         try:
             os.ftruncate(handle, complete)  # drop a line a killed writer left half written
             os.lseek(handle, complete, os.SEEK_SET)
@@ -839,12 +847,7 @@ class LedgerFile:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the exclusive lock that serializes ledger writers."""
-        try:
-            handle = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as err:
-            if err.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
-                raise LedgerReadOnlyError(f"{self.path}: cannot be written here ({err.strerror})") from None
-            raise LedgerError(f"{self.lock_path}: cannot be created ({err.strerror})") from None
+        handle = _open_for_writing(self.lock_path, self.path, os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX)
             yield

@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 
 from .changes import changes_modified, render_changes
 from .frab import render_schedule_json, render_schedule_xml, schedule_modified
-from .ledger import Ledger, LedgerError, LedgerReadOnlyError
+from .ledger import READ_ONLY_ERRORS, Ledger, LedgerError, LedgerReadOnlyError
 from .model import Event
 from .publish import FeedBody, Publication, etag_of, revision_name
 
@@ -544,7 +544,7 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def _write_error(folder: Path, err: OSError) -> LedgerError:
-    if err.errno in (13, 30, 1):  # EACCES, EROFS, EPERM
+    if err.errno in READ_ONLY_ERRORS:
         return LedgerReadOnlyError(f"{folder}: releases cannot be written here ({err.strerror})")
     return LedgerError(f"{folder}: the release cannot be written ({err.strerror}); the previous release stays served")
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .ledger import Change, Ledger
+from .catalog import feed_path
+from .ledger import Change, Ledger, advance, now_utc
 from .load import plural
 from .model import Event
 
@@ -49,6 +50,17 @@ def describe(change: Change) -> str:
     """Return one change as an indented line for an organizer."""
     text = CHANGE_TEXT.get(change.kind, change.kind).format(old=change.old, new=change.new)
     return f"  {change.session}: {text}"
+
+
+def changed_feeds(ledger: Ledger | None, event: Event) -> list[str]:
+    """Return the URL paths of the feeds whose bytes releasing event would change."""
+    moment = ledger.revised if ledger else now_utc()
+    after, _ = advance(ledger, event, moment, 10**6)
+    return sorted(
+        feed_path(key)
+        for key, record in after.feeds.items()
+        if ledger is None or key not in ledger.feeds or ledger.feeds[key].fingerprint != record.fingerprint
+    )
 
 
 def rename_warnings(event: Event, ledger: Ledger | None, changes: list[Change]) -> list[str]:
