@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -33,6 +34,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .web import bp
 
     app.register_blueprint(bp)
+    from .export import release_pages
+
+    publisher.page_renderer = partial(release_pages, app)
     if app.config["FAST_PATH"]:
         from .fastpath import FeedFastPath
 

@@ -233,22 +233,7 @@ def export_site(
         done += 1
         if progress:
             progress(done, total)
-    # Guessed pages that do not exist are skipped; "/" must exist; a link to a missing page is reported.
-    queue: dict[str, str] = dict.fromkeys(pages, "")
-    while queue:
-        path, linked_from = next(iter(queue.items()))
-        del queue[path]
-        if path in crawl.seen:
-            total -= 1
-            continue
-        links = _fetch(crawl, path, required=path == "/", feed=False, linked_from=linked_from)
-        for link in links:
-            if link not in crawl.seen and link not in queue:
-                queue[link] = path
-                total += 1
-        done += 1
-        if progress:
-            progress(done, total)
+    _crawl_pages(crawl, pages, progress, done, total)
     if publisher.current is not publication:
         raise ExportError("the event file or the ledger changed during the export; run the export again")
     not_found = {
@@ -287,6 +272,40 @@ def export_site(
         _write(meta / DEPLOY_NOTES, render_deploy_notes(report).encode(), fallback)
         _write(meta / MANIFEST, _manifest(report, publication), fallback)
     return report
+
+
+def _crawl_pages(
+    crawl: _Crawl, pages: list[str], progress: Progress | None = None, done: int = 0, total: int = 0
+) -> None:
+    """Fetch pages and every same-site page they link to (guessed pages that do not exist are skipped)."""
+    # "/" must exist; a link to a missing page is reported.
+    queue: dict[str, str] = dict.fromkeys(pages, "")
+    while queue:
+        path, linked_from = next(iter(queue.items()))
+        del queue[path]
+        if path in crawl.seen:
+            total -= 1
+            continue
+        links = _fetch(crawl, path, required=path == "/", feed=False, linked_from=linked_from)
+        for link in links:
+            if link not in crawl.seen and link not in queue:
+                queue[link] = path
+                total += 1
+        done += 1
+        if progress:
+            progress(done, total)
+
+
+def release_pages(app: Flask) -> dict[str, tuple[bytes, str]]:
+    """Return the service's pages of the release it serves now, for its folder: URL path -> (bytes, file)."""
+    publisher: Publisher = app.extensions["feeds"]
+    publication = publisher.current
+    if publication is None or not publisher.settings.base_url:
+        return {}
+    crawl = _Crawl(app.test_client(), check_base_url(publisher.settings.base_url), builder=True)
+    crawl.seen.update(publication.paths)  # the feeds are the release's files already
+    _crawl_pages(crawl, seed_pages(app, publication))
+    return {path: (crawl.bodies[path], item.file) for path, item in crawl.files.items() if not item.feed}
 
 
 def describe_files(app: Flask, paths: list[str]) -> tuple[ExportedFile, ...]:

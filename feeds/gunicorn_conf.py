@@ -31,7 +31,8 @@ control_socket_disable = True
 
 
 def post_worker_init(worker: Any) -> None:
-    """Let each worker follow releases, and the watcher release saves, between requests too."""
+    """Let each worker follow releases, and the watcher release saves and write their pages, between requests too."""
     extensions = getattr(worker.wsgi, "extensions", None)  # benchmarks' bare app has none
     if extensions and "feeds" in extensions:
+        extensions["feeds"].write_pages = True
         extensions["feeds"].watch_in_background()

@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,7 +37,16 @@ from .publish import (
     next_expiry,
     sync_ledger,
 )
-from .release import Release, ReleaseStore, Verdict, WatchLock, default_release_dir
+from .release import (
+    MAX_PAGE_SESSIONS,
+    META,
+    PAGES,
+    Release,
+    ReleaseStore,
+    Verdict,
+    WatchLock,
+    default_release_dir,
+)
 from .review import Hold, describe, find_holds
 
 log = logging.getLogger("feeds")
@@ -146,6 +155,9 @@ class Publisher:
         self.read_only = False
         self.draft_changes: list[Change] = []  # in preview: what releasing the draft would change
         self.draft_holds: list[str] = []
+        # Set by create_app; called by the watcher to write each release's pages as files (see write_pages).
+        self.page_renderer: Callable[[], Mapping[str, tuple[bytes, str]]] | None = None
+        self.write_pages = False  # gunicorn's workers turn it on (feeds/gunicorn_conf.py)
         self.check(force=True)
 
     # -- what is served ---------------------------------------------------------------------------
@@ -256,6 +268,7 @@ class Publisher:
                 if self.release is None:
                     self._repair_pointer()
                 self._watch(force)
+                self._add_pages()
             elif watch == WatchLock.NONE and self.release is None:
                 self.read_only = True  # no release folder can be made here: render in this process
                 self._serve_from_memory(force)
@@ -282,6 +295,20 @@ class Publisher:
         self.release = found
         self._publication = None  # built again from the new release (or taken from the watcher's) when asked
         log.info("serving %s (revision %s)", found.describe(), found.revision)
+
+    def _add_pages(self) -> None:
+        """Write the served release's pages into its folder once (the watcher; events of up to MAX_PAGE_SESSIONS)."""
+        release = self.release
+        if not self.write_pages or self.page_renderer is None or release is None or not release.base_url:
+            return
+        if release.base_url != self.settings.base_url or (release.folder / META / PAGES).exists():
+            return
+        if int(release.summary.get("counts", {}).get("sessions", 0)) > MAX_PAGE_SESSIONS:
+            return
+        try:
+            self.store.add_pages(release, self.page_renderer())
+        except OSError as err:
+            log.warning("%s: the pages cannot be written (%s); the service answers them", release.folder, err.strerror)
 
     def _repair_pointer(self) -> None:
         """Restore a missing `current` link from the ledger, when there are releases to point at."""

@@ -47,6 +47,10 @@ META = ".feeds"
 MANIFEST = "manifest.json"
 STATE = "state.pickle"
 PARTS = "parts.pickle"
+PAGES = "pages"  # present once the release's pages are files too
+# Up to this many sessions the watcher also writes a release's pages as files (thousands of pages would
+# keep it busy for many seconds each release; the service renders them instead).
+MAX_PAGE_SESSIONS = 300
 TREES = "r"
 POINTER = "current"
 VERDICT = "verdict.json"
@@ -450,6 +454,23 @@ class ReleaseStore:
                 temporary.unlink()
             raise _write_error(self.folder, err) from None
         self._clean(number)
+
+    def add_pages(self, release: Release, pages: Mapping[str, tuple[bytes, str]]) -> None:
+        """Write a served release's pages into its folder, each file whole (a new file renamed into place).
+
+        Until a page is there, a static server in front (deploy/) asks the service, which renders the
+        same bytes from the release's state; `.feeds/pages` marks a folder that has them all.
+        """
+        for relative_bytes in pages.values():
+            data, relative = relative_bytes
+            target = release.folder / relative
+            if ".." in Path(relative).parts or target.exists():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            _write_file(temporary, data, release.released_at)
+            os.replace(temporary, target)
+        _write_file(release.folder / META / PAGES, b"", release.released_at)
 
     def repair(self, ledger: Ledger | None) -> None:
         """Point `current` at the release the ledger names when the link is missing (a copy without it). Hold the lock.

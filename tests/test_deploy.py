@@ -593,3 +593,40 @@ def test_a_query_of_many_unknown_ids_costs_one_suggestion(tmp_path: Path, monkey
     assert answer.data.startswith(b"Unknown session 'flux0'; did you mean 'flux'?; unknown session 'flux1';")
     assert b"and 45 more" in answer.data
     assert calls == ["flux0"]
+
+
+def test_the_services_own_releases_hold_their_pages_and_nginx_serves_them_as_files(tmp_path: Path) -> None:
+    require_nginx()
+    event_file = tmp_path / "event.yaml"
+    shutil.copy(REAL_EVENT, event_file)
+    gunicorn = Server(event_file, workers=2)
+    nginx: Nginx | None = None
+    try:
+        releases = tmp_path / "event.releases"
+        deadline = time.monotonic() + 30
+        while not (releases / "current" / META / "pages").exists():  # the watcher writes them between requests
+            assert time.monotonic() < deadline, "the release's pages were not written"
+            time.sleep(0.1)
+        port = free_port()
+        site = render_site(
+            describe_service(load_app(event_file)), releases, f"127.0.0.1:{port_of(gunicorn.base)}", f"127.0.0.1:{port}"
+        )
+        nginx = Nginx(site, tmp_path / "nginx", port)
+        for path in (
+            "/",
+            "/days/2023-07-19",
+            "/tracks/ai-platform",
+            "/speakers/ion-stoica",
+            "/sessions/thrift",
+            "/calendars",
+        ):
+            alone = request(gunicorn.port, path)
+            served = request(port, path)
+            assert (served.status, alone.status) == (200, 200), path
+            assert served.body == alone.body, path
+            assert (releases / "current" / path.lstrip("/")).with_suffix(".html").exists() or path == "/", path
+            assert "ETag" in served.headers and "ETag" not in alone.headers, f"{path} was not served from a file"
+    finally:
+        if nginx is not None:
+            nginx.stop()
+        gunicorn.stop()
