@@ -43,11 +43,10 @@ from .release import (
     PAGES,
     Release,
     ReleaseStore,
-    Verdict,
-    WatchLock,
     default_release_dir,
 )
 from .review import Hold, describe, find_holds
+from .watch import Verdict, WatchLock
 
 log = logging.getLogger("feeds")
 

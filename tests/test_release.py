@@ -19,7 +19,8 @@ from icalendar import Calendar
 
 from feeds import cli, ics
 from feeds.ledger import LedgerFile, parse_ledger
-from feeds.release import ReleaseStore, WatchLock
+from feeds.release import ReleaseStore
+from feeds.watch import WatchLock
 
 from .conftest import Clock
 from .servers import fetch, free_port

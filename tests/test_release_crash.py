@@ -30,7 +30,8 @@ import pytest
 from feeds import cli, create_app
 from feeds.ledger import Ledger, LedgerFile
 from feeds.publish import etag_of, revision_name
-from feeds.release import Release, ReleaseStore, WatchLock
+from feeds.release import Release, ReleaseStore
+from feeds.watch import WatchLock
 
 from .conftest import ROOT
 from .servers import Server, fetch, free_port
