@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests import live_edits
+from tests.support import live_edits
 
 
 def main() -> int:

@@ -50,10 +50,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.generate import render_event_yaml  # noqa: E402
-from feeds import ics, ledger, load, publish, publisher, release  # noqa: E402
-from feeds.publish import Publication, Settings, default_ledger_path, sync_ledger  # noqa: E402
-from feeds.publisher import Publisher  # noqa: E402
-from tests import servers  # noqa: E402
+from feeds import ledger, load  # noqa: E402
+from feeds.config import Settings, default_ledger_path  # noqa: E402
+from feeds.publish import publication as publish  # noqa: E402
+from feeds.publish import publisher, release  # noqa: E402
+from feeds.publish.publication import Publication, sync_ledger  # noqa: E402
+from feeds.publish.publisher import Publisher  # noqa: E402
+from feeds.render import ics  # noqa: E402
+from tests.support import servers  # noqa: E402
 
 BASE = "https://feeds.example.org"
 SPEAKER_FEED = "/speakers/speaker-0042.ics"

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 from .config import read_config, settings_from
-from .publisher import Publisher
+from .publish.publisher import Publisher
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -38,7 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     publisher.page_renderer = partial(release_pages, app)
     if app.config["FAST_PATH"]:
-        from .fastpath import FeedFastPath
+        from .web.fastpath import FeedFastPath
 
         app.wsgi_app = FeedFastPath(app.wsgi_app, publisher)  # type: ignore[method-assign]
     if app.config["TRUST_PROXY"]:

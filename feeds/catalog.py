@@ -1,4 +1,4 @@
-"""The one list of feeds: what routes, the index page and exports iterate over."""
+"""The one list of feeds and every URL shape: what routes, pages, renderers and exports build paths with."""
 
 from __future__ import annotations
 
@@ -44,10 +44,26 @@ def split_key(key: str) -> tuple[str, str]:
     return kind, ident
 
 
+def kind_prefix(kind: str) -> str:
+    """Return the path every page and feed of one kind starts with: '/tracks' for 'track'."""
+    return f"/{kind}s"
+
+
+def page_path(key: str) -> str:
+    """Return the URL path of the page of a feed key: '/' for the conference, '/sessions/<id>' for a session."""
+    kind, ident = split_key(key)
+    return "/" if kind == CONFERENCE else f"{kind_prefix(kind)}/{ident}"
+
+
+def session_page_path(ident: str) -> str:
+    """Return the URL path of a session's page."""
+    return page_path(feed_key("session", ident))
+
+
 def feed_path(key: str) -> str:
     """Return the URL path of the feed with this key."""
-    kind, ident = split_key(key)
-    return "/conference.ics" if kind == CONFERENCE else f"/{kind}s/{ident}.ics"
+    kind, _ = split_key(key)
+    return "/conference.ics" if kind == CONFERENCE else page_path(key) + ".ics"
 
 
 def feed_name(title: str, event_name: str) -> str:

@@ -13,18 +13,19 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from .catalog import list_feeds
-from .config import SettingsError, load_settings
+from .config import Settings, SettingsError, load_settings
 from .export import META, NGINX_CONF, ExportError, TerminalProgress, export_event
 from .ledger import Ledger, LedgerError, LedgerFile, advance, now_utc, pending, preview
-from .links import FORMATS, feed_links, find_feed, google_cid_warning, render_snippet, unknown_feed
-from .load import EventFileError, Problem, load_event, parse_event, plural, read_source
+from .load import EventFileError, Problem, load_event, parse_event, read_source
 from .load.jsonschema import json_schema_text
 from .load.starter import starter_event
 from .model import Event
-from .publish import Publication, Settings
-from .publisher import release_event, release_folder
-from .release import check_name
-from .review import CHANGE_TEXT, changed_feeds, describe, find_holds
+from .publish.publication import Publication
+from .publish.publisher import release_event, release_folder
+from .publish.release import check_name
+from .publish.review import change_text, changed_feeds, describe, find_holds
+from .render.links import FORMATS, feed_links, find_feed, google_cid_warning, render_snippet, unknown_feed
+from .text import plural
 
 
 def _settings(path: str | None, ledger: str | None = None, **more: object) -> Settings:
@@ -124,8 +125,7 @@ def cmd_diff_markdown(args: argparse.Namespace) -> int:
     print("| Session | Change |")
     print("|---|---|")
     for change in changes:
-        text = CHANGE_TEXT.get(change.kind, change.kind).format(old=change.old, new=change.new)
-        print(f"| {_cell(change.title)} (`{change.session}`) | {_cell(text)} |")
+        print(f"| {_cell(change.title)} (`{change.session}`) | {_cell(change_text(change))} |")
     touched = changed_feeds(ledger, event)
     print()
     print(f"{plural(len(touched), 'feed')} change: " + ", ".join(f"`{path}`" for path in touched))

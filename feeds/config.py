@@ -7,17 +7,21 @@ here, so a variable means the same thing to both.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Config
 
+from .ledger import now_utc
 from .load import DEFAULT_MAX_BYTES
-from .publish import AUTO, PUBLISH_MODES, Settings, default_ledger_path
 
 PREFIX = "FEEDS"
+AUTO = "auto"
+MANUAL = "manual"
+PUBLISH_MODES = (AUTO, MANUAL)
 DEFAULTS: dict[str, Any] = {
     "EVENT_FILE": "event.yaml",
     "LEDGER_FILE": "",
@@ -35,6 +39,30 @@ DEFAULTS: dict[str, Any] = {
     "CLOCK": None,
     "FAST_PATH": True,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Configuration that decides what is published."""
+
+    event_file: Path
+    ledger_file: Path
+    base_url: str = ""
+    tombstone_days: int = DEFAULTS["TOMBSTONE_DAYS"]
+    refresh: timedelta = timedelta(minutes=DEFAULTS["REFRESH_MINUTES"])
+    reload_seconds: float = DEFAULTS["RELOAD_SECONDS"]
+    settle_seconds: float = DEFAULTS["SETTLE_SECONDS"]
+    max_event_bytes: int = DEFAULTS["MAX_EVENT_BYTES"]
+    clock: Callable[[], datetime] = now_utc
+    release_dir: Path | None = None  # None: beside the ledger (event.releases)
+    publish_mode: str = DEFAULTS["PUBLISH"]
+    hold_removals: float = DEFAULTS["HOLD_REMOVALS"]
+    preview: bool = False  # serve event.yaml as a draft, writing nothing (feeds preview)
+
+
+def default_ledger_path(event_file: Path) -> Path:
+    """Return the ledger path beside the event file: event.yaml -> event.ledger.json."""
+    return event_file.with_name(f"{event_file.stem}.ledger.json")
 
 
 class SettingsError(ValueError):

@@ -35,8 +35,8 @@ from .export import (
     seed_pages,
     type_lines,
 )
-from .publisher import Publisher
-from .qr import qr_path
+from .publish.publisher import Publisher
+from .render.qr import qr_path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "nginx" / "feeds.conf"

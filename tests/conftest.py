@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,25 +13,8 @@ from flask.testing import FlaskClient
 
 from feeds import create_app
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-REAL_EVENT = ROOT / "event.yaml"
-SMALL_EVENT = FIXTURES / "small.yaml"
-FIRST_PUBLISHED = datetime(2024, 1, 10, 12, 0, 0, tzinfo=UTC)
-
-
-class Clock:
-    """A settable clock for revision times."""
-
-    def __init__(self, start: datetime = FIRST_PUBLISHED) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
+from .support.organizer import Organizer
+from .support.paths import SMALL_EVENT, Clock
 
 
 @pytest.fixture
@@ -73,3 +55,9 @@ def app(make_app: Callable[..., Flask], event_dir: Path) -> Flask:
 def client(app: Flask) -> Iterator[FlaskClient]:
     with app.test_client() as test_client:
         yield test_client
+
+
+@pytest.fixture
+def organizer(client: FlaskClient, event_dir: Path, clock: Clock) -> Organizer:
+    """Return an organizer editing the fixture event and reading its feeds through the client."""
+    return Organizer(event_dir / "event.yaml", client, clock)

@@ -9,7 +9,7 @@ import pytest
 from feeds import cli, create_app
 from feeds.config import SettingsError, load_settings
 
-from .conftest import SMALL_EVENT
+from .support.paths import SMALL_EVENT
 
 # One value per variable, other than its default.
 VALUES = {

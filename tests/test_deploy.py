@@ -27,8 +27,8 @@ from feeds.deploy import NGINX, DeployError, Limits, Nginx, describe_service, lo
 from feeds.export import MANIFEST, META, REPLAYED_HEADERS, ExportReport, export_event
 from feeds.web import MAX_CUSTOM_IDS
 
-from .conftest import REAL_EVENT
-from .servers import Server, free_port
+from .support.paths import REAL_EVENT
+from .support.servers import Server, free_port
 
 pytestmark = pytest.mark.slow
 

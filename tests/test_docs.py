@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .support.paths import ROOT
 
 CONTRACT = ROOT / "docs" / "feed-contract.md"
 NAMED = re.compile(r"`([\w/]+\.py)::(test_\w+)`")

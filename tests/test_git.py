@@ -15,9 +15,9 @@ import yaml
 
 from feeds.cli import main
 
-from .conftest import ROOT, SMALL_EVENT
-from .test_load import event_yaml
-from .wheelhouse import build_wheelhouse
+from .support.load_cases import event_yaml
+from .support.paths import ROOT, SMALL_EVENT
+from .support.wheelhouse import build_wheelhouse
 
 BIN = Path(sys.executable).parent
 WORKFLOW_DOC = ROOT / "docs" / "git-workflow.md"

@@ -9,9 +9,9 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from ..frab import session_guid
 from ..load import DOMAIN, MAX_TITLE_BYTES, resolve_local
 from ..model import Event
+from ..render.frab import session_guid
 from .draft import DraftEvent, DraftSession, end_after
 from .ids import IdMaker, slug_of
 

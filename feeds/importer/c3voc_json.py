@@ -6,8 +6,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..text import is_id, uncancelled_title
 from .draft import DraftEvent, DraftSession, end_after
-from .ids import is_id
 from .schedule import (
     description_of,
     is_cancelled,
@@ -17,7 +17,6 @@ from .schedule import (
     parse_duration,
     parse_instant,
     read_links,
-    uncancelled_title,
 )
 from .sourcetext import JsonArray, JsonObject, decode, load_json, position
 from .text import one_line, plain

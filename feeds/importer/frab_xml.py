@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import defusedxml.common
 import defusedxml.expatreader
 
+from ..text import uncancelled_title
 from .draft import DraftEvent, DraftSession, SourceError, SourceProblem, end_after
 from .schedule import (
     description_of,
@@ -24,7 +25,6 @@ from .schedule import (
     parse_duration,
     parse_instant,
     read_links,
-    uncancelled_title,
 )
 from .text import one_line, plain
 

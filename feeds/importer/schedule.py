@@ -9,18 +9,18 @@ from functools import cache
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
-from ..frab import (
+from ..render.frab import PLENARY
+from ..text import (
     ADD_TO_CALENDAR,
     CANCELLED_PREFIX,
     JOIN_ONLINE,
     MORE_INFORMATION,
-    PLENARY,
+    REMOVED_NOTE,
     SESSION_PAGE,
     SPEAKER_LINK,
     TRACK_LINK,
+    is_id,
 )
-from ..publish import REMOVED_NOTE
-from .ids import is_id
 from .text import plain
 
 DURATION = re.compile(r"(\d{1,4}):(\d{2})(?::(\d{2}))?")
@@ -143,11 +143,6 @@ def is_cancelled(title: str, opted_out: bool) -> bool:
 def is_removed(cancelled: bool, notes: str) -> bool:
     """Return whether the entry is a removed session's placeholder, which stays out of event.yaml."""
     return cancelled and notes.strip() == REMOVED_NOTE
-
-
-def uncancelled_title(title: str) -> str:
-    """Return the title without the 'Cancelled: ' prefix."""
-    return title[len(CANCELLED_PREFIX) :] if title.startswith(CANCELLED_PREFIX) else title
 
 
 def description_of(abstract: object, description: object, own: bool) -> str:

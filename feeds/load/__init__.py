@@ -16,7 +16,7 @@ This is the only package that imports yaml. Its modules each do one job:
 from __future__ import annotations
 
 from ..model import Problem
-from .check import Checker, clean_text, resolve_local, slugify
+from .check import Checker, clean_text, resolve_local
 from .compose import (
     DEFAULT_MAX_BYTES,
     ENGINES,
@@ -29,34 +29,28 @@ from .compose import (
 )
 from .document import load_event, parse_event
 from .incremental import IncrementalParser
-from .messages import quote, sentence, suggest
-from .problems import MAX_REPORTED, EventFileError, byte_position, plural
+from .messages import quote, sentence
+from .problems import MAX_REPORTED, EventFileError, byte_position
 from .schema import (
-    CANCELLED_PREFIX,
     DOMAIN,
-    MAX_ID_LENGTH,
     MAX_SOURCE_ID_LENGTH,
     MAX_TITLE_BYTES,
     SECTIONS,
-    SLUG,
     Field,
     Kind,
     Section,
 )
 
 __all__ = [
-    "CANCELLED_PREFIX",
     "DEFAULT_MAX_BYTES",
     "DOMAIN",
     "ENGINES",
     "LIBYAML_AVAILABLE",
-    "MAX_ID_LENGTH",
     "MAX_REPEATED_NODES",
     "MAX_REPORTED",
     "MAX_SOURCE_ID_LENGTH",
     "MAX_TITLE_BYTES",
     "SECTIONS",
-    "SLUG",
     "Checker",
     "Engine",
     "EventFileError",
@@ -71,11 +65,8 @@ __all__ = [
     "decode",
     "load_event",
     "parse_event",
-    "plural",
     "quote",
     "read_source",
     "resolve_local",
     "sentence",
-    "slugify",
-    "suggest",
 ]

@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..model import CONFIRMED, OVERLAP_ERROR, Event, EventInfo, Problem, Session, Speaker, Track
+from ..text import MAX_ID_LENGTH, SLUG, slugify, suggest
 from . import rules
-from .messages import quote, suggest
+from .messages import quote
 from .nodes import YAML_TAGS, describe, is_null, labelled
 from .problems import EventFileError
 from .schema import (
@@ -31,11 +32,9 @@ from .schema import (
     EVENT,
     LOCAL_TIME,
     MAX_DURATION,
-    MAX_ID_LENGTH,
     MAX_SOURCE_ID_LENGTH,
     SECTIONS,
     SESSION,
-    SLUG,
     SPEAKER,
     TOP_KEYS,
     TRACK,
@@ -66,12 +65,6 @@ def clean_text(value: str) -> str:
     value = value.strip()
     # A byte-order mark at either end is trimmed like space: icalendar drops one that starts a value.
     return OUTER_SPACE.sub("", value) if "\ufeff" in (value[:1], value[-1:]) else value
-
-
-def slugify(value: str) -> str:
-    """Return a lowercase id built from any text."""
-    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))[:MAX_ID_LENGTH].strip("-")
 
 
 def resolve_local(naive: datetime, zone: ZoneInfo) -> tuple[datetime | None, str]:
@@ -634,4 +627,4 @@ def check_document(root: Node, filename: str, digest: str) -> Event:
     return Checker(filename).check(root, digest)
 
 
-__all__ = ["EMPTY", "Checker", "check_document", "clean_text", "resolve_local", "slugify", "time_hint", "zone_names"]
+__all__ = ["EMPTY", "Checker", "check_document", "clean_text", "resolve_local", "time_hint", "zone_names"]

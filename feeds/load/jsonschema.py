@@ -6,8 +6,8 @@ import json
 import re
 from typing import Any
 
+from ..text import MAX_ID_LENGTH, SLUG
 from .schema import (
-    MAX_ID_LENGTH,
     MAX_SOURCE_ID_LENGTH,
     SECTIONS,
     SESSION,
@@ -18,7 +18,7 @@ from .schema import (
 )
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
-SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
+SLUG_PATTERN = f"^{SLUG.pattern}$"
 # Scalars that event.yaml reads as text, whatever YAML 1.2 makes of them (10:30, 2024, true).
 TEXT_TYPES = ["string", "number", "boolean"]
 KIND_SCHEMA: dict[Kind, dict[str, Any]] = {

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
-from collections.abc import Iterable
 
 import yaml
 
@@ -18,12 +16,6 @@ def sentence(text: str) -> str:
     """Return text ended as a sentence: a full stop added unless it already ends with '.', '?' or '!'."""
     text = text.rstrip()
     return text if text.endswith((".", "?", "!")) else text + "."
-
-
-def suggest(wrong: str, choices: Iterable[str]) -> str:
-    """Return "; did you mean 'x'?" for the closest choice, or ''."""
-    close = difflib.get_close_matches(wrong, list(choices), n=1, cutoff=0.65)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def quote(value: str, limit: int = 60) -> str:

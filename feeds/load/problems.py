@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from ..model import Problem
+from ..text import plural
 
 MAX_REPORTED = 200
 
-__all__ = ["MAX_REPORTED", "EventFileError", "Problem", "byte_position", "file_error", "plural", "text_position"]
-
-
-def plural(count: int, noun: str) -> str:
-    """Return '1 change' or '14 changes': the count with the noun in the right number."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+__all__ = ["MAX_REPORTED", "EventFileError", "Problem", "byte_position", "file_error", "text_position"]
 
 
 class EventFileError(Exception):

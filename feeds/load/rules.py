@@ -13,7 +13,8 @@ from typing import Protocol, TypeVar
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from ..model import OVERLAP_WARNING, Session, Speaker, Track
-from .messages import quote, suggest
+from ..text import suggest
+from .messages import quote
 from .nodes import field_node, is_null, item_index, labelled
 
 T = TypeVar("T")

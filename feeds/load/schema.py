@@ -14,16 +14,13 @@ from enum import Enum
 
 from ..model import CANCELLED, CONFIRMED, OVERLAP_POLICIES, STATUSES
 
-MAX_ID_LENGTH = 64
 MAX_SOURCE_ID_LENGTH = 200
 # "Cancelled: " (11 octets) + title must stay under the 255-octet SUMMARY limit.
 MAX_TITLE_BYTES = 243
-CANCELLED_PREFIX = "Cancelled: "
 # Years and lengths that keep every time convertible to UTC and into a calendar.
 YEARS = range(1900, 3000)
 MAX_DURATION = timedelta(days=366)
 
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LOCAL_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})")
 DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 DURATION = re.compile(r"(?:(\d+)h)?\s*(?:(\d+)m(?:in)?)?")

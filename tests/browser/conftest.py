@@ -18,11 +18,13 @@ from typing import Any
 
 import pytest
 
+from feeds.config import Settings, default_ledger_path
 from feeds.load import load_event
-from feeds.publish import Settings, default_ledger_path, sync_ledger
+from feeds.publish.publication import sync_ledger
 
-from ..conftest import REAL_EVENT, ROOT
-from ..servers import Server
+from ..support.paths import REAL_EVENT, ROOT
+from ..support.servers import Server
+from .requirement import REQUIRED, SETUP_HINT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,8 +38,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-REQUIRED = os.environ.get("FEEDS_REQUIRE_BROWSER") == "1"
-SETUP_HINT = "install it with 'sudo bash .ci/setup-browser.sh' and \"pip install -e '.[test]'\""
 FIRST = datetime(2023, 6, 1, 12, 0, tzinfo=UTC)
 SECOND = datetime(2023, 7, 10, 8, 30, tzinfo=UTC)
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from ..conftest import ROOT, SMALL_EVENT
-from ..servers import Server
-from .conftest import REQUIRED, SETUP_HINT
+from ..support.paths import ROOT, SMALL_EVENT
+from ..support.servers import Server
+from .requirement import REQUIRED, SETUP_HINT
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}

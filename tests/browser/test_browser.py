@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from feeds.links import microsoft_365_url, outlook_com_url, subscribe_links
+from feeds.render.links import microsoft_365_url, outlook_com_url, subscribe_links
 
-from ..servers import Server
+from ..support.servers import Server
 
 NAME = "Systems @Scale Summer 2023"
 DESKTOP = {"width": 1280, "height": 900}

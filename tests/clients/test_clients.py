@@ -25,11 +25,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from feeds import create_app
+from feeds.config import Settings
 from feeds.ledger import advance
 from feeds.load import load_event
-from feeds.publish import LEFT_NOTE, REMOVED_NOTE, Publication, Settings
+from feeds.publish.publication import Publication
+from feeds.text import LEFT_NOTE, REMOVED_NOTE
 
-from ..conftest import REAL_EVENT, SMALL_EVENT
+from ..support.paths import REAL_EVENT, SMALL_EVENT
 from .drivers import ParsedCalendar, Parser
 from .expected import ExpectedFeed, Tombstone, clean, expected_custom, expected_feeds
 from .structure import ALLOWED, check_feed, zone_transitions

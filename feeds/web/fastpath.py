@@ -1,0 +1,109 @@
+"""A WSGI layer that answers GET and HEAD for subscription feeds straight from the publication.
+
+Calendar clients poll every feed all day, and Flask's routing, request context
+and after-request hook cost a feed request about as much as the rest of its
+work. This layer answers the requests it is sure of with the very status,
+headers and body the Flask route sends (the headers are taken once per feed
+body from the route's own response objects; tests/test_fastpath.py compares
+every answer) and passes everything else to Flask: other methods, query
+strings, paths not in the exact shape of a feed URL, unknown feeds, no
+publication, and a base URL derived from each request.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..publish.publication import FeedBody
+from ..publish.publisher import Publisher
+from ..text import is_id
+from . import add_security_headers, calendar_answer, not_modified
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+log = logging.getLogger("feeds")
+# Prepared answers kept: more than any event's feeds and aliases; past it the table starts again.
+MAX_ANSWERS = 100_000
+
+# The paths of web.item_feed's route, /<any(tracks, speakers, sessions):kind>/<ident>.ics.
+ITEM_FEED_PATH = re.compile(r"/(?:tracks|speakers|sessions)/(?P<ident>[^/]+)\.ics")
+
+
+def is_feed_path(path: str) -> bool:
+    """Return whether a path has exactly the shape the feed routes serve: /conference.ics or /<kind>/<id>.ics."""
+    if path == "/conference.ics":
+        return True
+    found = ITEM_FEED_PATH.fullmatch(path)
+    return found is not None and is_id(found["ident"])
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A feed body with the WSGI status and headers of its 200 and of its 304."""
+
+    body: FeedBody
+    ok: tuple[str, list[tuple[str, str]]]
+    not_modified: tuple[str, list[tuple[str, str]]]
+
+
+def wsgi_answer(body: FeedBody, current: bool) -> tuple[str, list[tuple[str, str]]]:
+    """Return the status and headers the Flask route sends for body, after-request hook included."""
+    response = add_security_headers(calendar_answer(body, current))
+    # Only a Location header would make werkzeug read the request's environment here.
+    return response.status, response.get_wsgi_headers({}).to_wsgi_list()
+
+
+def prepare_answer(body: FeedBody) -> Answer:
+    """Return the answers for a feed body, computed once and served to every request for it."""
+    return Answer(body, wsgi_answer(body, False), wsgi_answer(body, True))
+
+
+class FeedFastPath:
+    """WSGI middleware: serve known feed URLs from memory, hand every other request to the app."""
+
+    def __init__(self, app: WSGIApplication, publisher: Publisher) -> None:
+        self.app = app
+        self.publisher = publisher
+        self._answers: dict[str, Answer] = {}
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Answer a feed request, or pass it on unchanged."""
+        method = environ.get("REQUEST_METHOD")
+        if (
+            method in ("GET", "HEAD")
+            and not environ.get("QUERY_STRING")
+            and self.publisher.settings.base_url
+            and is_feed_path(environ.get("PATH_INFO", ""))
+        ):
+            try:
+                answer = self.answer(environ["PATH_INFO"])
+            except Exception:
+                # Not sure of anything now: Flask answers, with its error handler if the failure repeats there.
+                log.exception("the feed fast path failed on %s; passing the request to Flask", environ["PATH_INFO"])
+                answer = None
+            if answer is not None:
+                current = not_modified(
+                    answer.body, environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE")
+                )
+                status, headers = answer.not_modified if current else answer.ok
+                start_response(status, list(headers))
+                return [] if current or method == "HEAD" else [answer.body.data]
+        return self.app(environ, start_response)
+
+    def answer(self, path: str) -> Answer | None:
+        """Return the answer for the feed at path in the served release, or None to let Flask answer."""
+        found = self.publisher.feed(path, self.publisher.settings.base_url)  # the route's throttled release check
+        if found is None:
+            return None
+        body = found[1]
+        answer = self._answers.get(path)
+        if answer is None or answer.body is not body:
+            if len(self._answers) > MAX_ANSWERS:
+                self._answers.clear()
+            answer = self._answers[path] = prepare_answer(body)
+        return answer

@@ -1,0 +1,1 @@
+"""Helpers and shared data for the tests: paths, example events, servers, the organizer."""
