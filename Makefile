@@ -1,6 +1,6 @@
 # make serve: serve event.yaml at http://127.0.0.1:8000 (gunicorn alone)
 # make serve-nginx: the production setup, nginx on http://127.0.0.1:8080 in front of gunicorn
-# make test:  lint, type-check and run the tests
+# make test:  lint, type-check, check the import contracts and dead code, run the tests
 # Both create or update the virtual environment in .venv first.
 
 PYTHON ?= python3

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what tests/test_editor.py drives: Red Hat's yaml-language-server (the
+# Install what tests/editor/test_editor.py drives: Red Hat's yaml-language-server (the
 # YAML support of VS Code, Neovim, Emacs and Helix) under Node, pinned by
 # tests/editor/package-lock.json. Idempotent and quiet; run as root on Debian
 # or Ubuntu (.ci/run does).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install nginx for tests/test_export.py, which serves a static export with it.
+# Install nginx for tests/export/test_export.py, which serves a static export with it.
 # Idempotent and quiet. The package's own service is never started: the test
 # runs /usr/sbin/nginx in the foreground on a free loopback port.
 set -euo pipefail

@@ -1,6 +1,6 @@
 """Drive real gunicorn at full speed while event.yaml is rewritten: valid, broken, half-written, missing.
 
-Used by tests/test_live_edits.py (a short run) and benchmarks/live_edits.py (60 s on demand).
+Used by tests/publish/test_live_edits.py (a short run) and benchmarks/live_edits.py (60 s on demand).
 """
 
 from __future__ import annotations
