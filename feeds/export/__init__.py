@@ -12,7 +12,7 @@ Its modules each do one job:
 from __future__ import annotations
 
 from .crawl import REPLAYED_HEADERS, describe_files, release_pages, seed_pages, site_path
-from .nginx import file_rules, header_lines, media_type, type_lines
+from .nginx import file_rules, header_lines, media_type, nginx_string, type_lines
 from .progress import TerminalProgress
 from .report import MANIFEST, META, NGINX_CONF, ExportedFile, ExportError, ExportReport
 from .site import export_event, export_site, target_path
@@ -32,6 +32,7 @@ __all__ = [
     "file_rules",
     "header_lines",
     "media_type",
+    "nginx_string",
     "release_pages",
     "seed_pages",
     "site_path",

@@ -15,14 +15,14 @@ from .report import META, ExportedFile, ExportReport
 T = TypeVar("T")
 
 
-def _quote(value: str) -> str:
+def nginx_string(value: str) -> str:
     """Return value as an nginx string literal."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def header_lines(headers: tuple[tuple[str, str], ...], indent: str) -> list[str]:
     """Return the add_header directives that repeat headers."""
-    return [f"{indent}add_header {name} {_quote(value)};" for name, value in headers]
+    return [f"{indent}add_header {name} {nginx_string(value)};" for name, value in headers]
 
 
 def media_type(content_type: str) -> str:
@@ -113,7 +113,7 @@ def render_nginx_conf(
         f'map "$arg_download:$uri" ${variable}_download {{',
         '    default "";',
         *[
-            f"    {_quote('1:' + path)} {_quote(f'attachment; filename={chr(34)}{ident}.ics{chr(34)}')};"
+            f"    {nginx_string('1:' + path)} {nginx_string(f'attachment; filename={chr(34)}{ident}.ics{chr(34)}')};"
             for path, ident in aliases
         ],
         f'    "~^1:{kind_prefix("session")}/(?<{variable}_session>{SLUG.pattern})\\.ics$" '
@@ -123,7 +123,7 @@ def render_nginx_conf(
         "server {",
         f"    listen {listen};",
         f"    server_name {server_name};",
-        f"    root {_quote(str(report.outdir))};",
+        f"    root {nginx_string(str(report.outdir))};",
         "    server_tokens off;",
         "    etag on;",
         "    # No gzip on .ics: reported to break Outlook subscriptions.",
@@ -158,14 +158,19 @@ def render_nginx_conf(
             "    }",
         ]
     for path, target, status in report.redirects:
-        lines += ["", f"    location = {_quote(path)} {{", f"        return {status} {_quote(target)};", "    }"]
+        lines += [
+            "",
+            f"    location = {nginx_string(path)} {{",
+            f"        return {status} {nginx_string(target)};",
+            "    }",
+        ]
     for item in rules.exceptions:
         lines += [
             "",
-            f"    location = {_quote(item.url_path)} {{",
+            f"    location = {nginx_string(item.url_path)} {{",
             "        types { }",
             f"        default_type {media_type(item.content_type)};",
-            f"        try_files {_quote('/' + item.file)} =404;",
+            f"        try_files {nginx_string('/' + item.file)} =404;",
             *header_lines(item.headers, "        "),
             *([f"        add_header Content-Disposition ${variable}_download;"] if item.file.endswith(".ics") else []),
             "    }",
