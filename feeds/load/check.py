@@ -24,6 +24,8 @@ from .schema import EVENT, SECTIONS, SESSION, SPEAKER, TOP_KEYS, TRACK, Section
 from .values import EMPTY, ValueReader
 
 T = TypeVar("T")
+# For each field of a session that names other items, the kind of item it names.
+REFERS = {field.name: field.refers for field in SESSION.fields if field.refers}
 
 
 class Checker(ValueReader):
@@ -200,10 +202,10 @@ class Checker(ValueReader):
         end = self.session_end(node, path, found, start, values.pop("end", None), values.pop("duration", None))
         track, tracks = values.pop("track", ""), values.pop("tracks", ())
         if "track" in found and "tracks" not in found:
-            tracks = self.refer(node, path, "track", (track,) if track else (), "track")
+            tracks = self.refer(node, path, "track", (track,) if track else ())
         elif "tracks" in found and "track" not in found:
-            tracks = self.refer(node, path, "tracks", tracks, "track")
-        values["speakers"] = self.refer(node, path, "speakers", values["speakers"], "speaker")
+            tracks = self.refer(node, path, "tracks", tracks)
+        values["speakers"] = self.refer(node, path, "speakers", values["speakers"])
         plenary = values["plenary"]
         if plenary is False and not {"track", "tracks"} & found.keys():
             self.add(
@@ -216,8 +218,9 @@ class Checker(ValueReader):
         values.update(start=start, end=end, tracks=tracks, plenary=bool(plenary), status=values["status"] or CONFIRMED)
         return path, Session(**values)
 
-    def refer(self, node: Node, path: str, field: str, refs: tuple[str, ...], kind: str) -> tuple[str, ...]:
-        """Return the ids refs name, reporting those that name no known item."""
+    def refer(self, node: Node, path: str, field: str, refs: tuple[str, ...]) -> tuple[str, ...]:
+        """Return the ids refs name, reporting those that name no known item of the kind the field refers to."""
+        kind = REFERS[field]
         return rules.resolve(self, self.known.get(kind, {}), node, path, field, refs, kind)
 
     def session_end(
