@@ -32,6 +32,7 @@ from .export import (
     file_rules,
     header_lines,
     media_type,
+    nginx_string,
     seed_pages,
     type_lines,
 )
@@ -105,19 +106,15 @@ def _locations(files: tuple[ExportedFile, ...]) -> tuple[list[str], list[str]]:
     for item in rules.exceptions:
         locations += [
             "",
-            f"    location = {_quote(item.url_path)} {{",
+            f"    location = {nginx_string(item.url_path)} {{",
             "        types { }",
             f"        default_type {media_type(item.content_type)};",
             *DYNAMIC,
-            f"        try_files {_quote('/' + item.file)} {SERVICE};",
+            f"        try_files {nginx_string('/' + item.file)} {SERVICE};",
             *header_lines(item.headers, "        "),
             "    }",
         ]
     return header_lines(rules.headers.get("html", ()), "        "), locations
-
-
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def check_upstream(upstream: str) -> str:

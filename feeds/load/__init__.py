@@ -5,7 +5,9 @@ This is the only package that imports yaml. Its modules each do one job:
 - compose: bytes to YAML nodes, with the guards (size, encoding, aliases, depth), on libyaml or Python;
 - messages: how values are quoted, fixes suggested and YAML syntax errors worded;
 - nodes: reading composed nodes;
-- check: the structural checks of the schema, building the model;
+- times: wall-clock times in the event's zone, hints for loosely written times, zone names;
+- values: the reader of each kind of scalar value, with the reporting every check shares;
+- check: the structure walk of the schema, section by section, building the model;
 - rules: the checks across items (unique ids, references, the event's days, overlaps);
 - document: a whole file, read and checked;
 - incremental: successive versions of one file, composing only what changed;
@@ -16,7 +18,7 @@ This is the only package that imports yaml. Its modules each do one job:
 from __future__ import annotations
 
 from ..model import Problem
-from .check import Checker, clean_text, resolve_local
+from .check import Checker
 from .compose import (
     DEFAULT_MAX_BYTES,
     ENGINES,
@@ -40,6 +42,8 @@ from .schema import (
     Kind,
     Section,
 )
+from .times import resolve_local
+from .values import clean_text
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

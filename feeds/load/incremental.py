@@ -1,4 +1,8 @@
-"""Parse successive versions of one event file, composing again only the parts whose text changed."""
+"""Parse successive versions of one event file, composing again only the parts whose text changed.
+
+One module of about 400 lines: where the file is cut, how each part is composed and checked alone, and
+when what a part gave is reused are one argument (the comment below), which holds only as a whole.
+"""
 
 from __future__ import annotations
 
@@ -146,10 +150,6 @@ class IncrementalParser:
     def kept(self) -> int:
         """Return how many parts are kept for the next version of the file."""
         return len(self._parts)
-
-    def clear(self) -> None:
-        """Forget the parts of the last file."""
-        self._parts, self._context = {}, None
 
     def parse(self, data: bytes, filename: str = "event.yaml") -> Event:
         """Check and return the event in data like parse_event, reusing what the last file's unchanged parts gave."""

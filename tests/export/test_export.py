@@ -30,11 +30,11 @@ from feeds.export import (
     ExportReport,
     TerminalProgress,
     export_site,
-    file_for,
     site_path,
     target_path,
 )
 from feeds.publish.publication import Publication
+from feeds.publish.release import file_for
 from feeds.web import EXPORT_ENVIRON
 
 from ..support.paths import REAL_EVENT, SMALL_EVENT
@@ -173,7 +173,7 @@ def test_a_failed_export_leaves_the_earlier_one_in_place(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
 
-    monkeypatch.setattr("feeds.export._write", fail_midway)
+    monkeypatch.setattr("feeds.export.site._write", fail_midway)
     with pytest.raises(ExportError, match="simulated"):
         export_site(make_app(event_dir / "event.yaml"), out)
     assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == before

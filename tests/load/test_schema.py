@@ -14,9 +14,10 @@ import pytest
 from benchmarks.generate import render_event_yaml
 from feeds.cli import main
 from feeds.load import SECTIONS, EventFileError, Kind, parse_event
-from feeds.load.check import EMPTY, Checker
+from feeds.load.check import Checker
 from feeds.load.jsonschema import KIND_SCHEMA, field_table
 from feeds.load.starter import MODELINE
+from feeds.load.values import EMPTY
 
 from ..support.load_cases import event_yaml
 from ..support.paths import REAL_EVENT, ROOT, SMALL_EVENT

@@ -816,7 +816,8 @@ def test_the_festival_home_page_stays_small(tmp_path: Path) -> None:
 
 
 def test_the_static_export_writes_the_forwarding_pages(app: Flask, tmp_path: Path) -> None:
-    from feeds.export import export_site, file_for
+    from feeds.export import export_site
+    from feeds.publish.release import file_for
     from feeds.render.links import VENDORS
 
     report = export_site(app, tmp_path / "site")
