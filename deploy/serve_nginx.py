@@ -86,7 +86,7 @@ def main() -> int:
     os.environ.update({"FEEDS_EVENT_FILE": str(event_file), "FEEDS_BASE_URL": base_url})
     stopping = False
 
-    def stop(signum: int, frame: object) -> None:
+    def stop(signum: int, frame: object) -> None:  # noqa: ARG001 - the signal handler signature
         nonlocal stopping
         stopping = True
 

@@ -12,7 +12,7 @@ from ..load.starter import starter_event
 from .shared import CommandError
 
 
-def cmd_schema(args: argparse.Namespace) -> int:
+def cmd_schema(args: argparse.Namespace) -> int:  # noqa: ARG001 - every command takes the parsed arguments
     """Print the JSON Schema of event.yaml."""
     sys.stdout.write(json_schema_text())
     return 0

@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -198,7 +198,6 @@ def export_event(
     base_url: str,
     outdir: Path,
     progress: Progress | None = None,
-    environ: Mapping[str, str] | None = None,
     builder: bool = False,
 ) -> tuple[ExportReport, str]:
     """Load the event as the service does and export it; return the report and any ledger warning.

@@ -77,11 +77,11 @@ def build(draft: DraftEvent, existing: Event | None = None) -> Built:
     """Return event.yaml's fields for the draft, keeping the ids of an existing event's matching items."""
     zone = ZoneInfo(draft.timezone)
     built = Built(document={})
-    _clean_times(draft, zone, built)
+    _clean_times(draft, zone)
     _clean_source_ids(draft, built)
     track_ids = _track_ids(draft, existing, built)
     speaker_ids = _speaker_ids(draft, existing, built)
-    session_ids = _session_ids(draft, existing, zone, built)
+    session_ids = _session_ids(draft, existing, built)
     sessions = sorted(
         zip(draft.sessions, session_ids, strict=True), key=lambda pair: (pair[0].start.astimezone(UTC), pair[1])
     )
@@ -199,7 +199,7 @@ def _clean_source_ids(draft: DraftEvent, built: Built) -> None:
             item.source_id = value
 
 
-def _clean_times(draft: DraftEvent, zone: ZoneInfo, built: Built) -> None:
+def _clean_times(draft: DraftEvent, zone: ZoneInfo) -> None:
     for session in draft.sessions:
         start = session.start.astimezone(zone)
         if start.second or start.microsecond:
@@ -242,7 +242,7 @@ def _speaker_ids(draft: DraftEvent, existing: Event | None, built: Built) -> lis
     return result
 
 
-def _session_ids(draft: DraftEvent, existing: Event | None, zone: ZoneInfo, built: Built) -> list[str]:
+def _session_ids(draft: DraftEvent, existing: Event | None, built: Built) -> list[str]:
     matcher = _Matcher(existing.sessions if existing else (), "session", draft.source)
     kept = [
         matcher.find(s.source_id, s.title, lambda item, s=s: item.title == s.title and item.start == s.start)

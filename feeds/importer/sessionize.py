@@ -96,7 +96,7 @@ class _Reader:
                 self.draft.lose("links", "speaker")
         return found
 
-    def session(
+    def session(  # noqa: C901, PLR0912 - one branch per optional field of a Sessionize session
         self,
         session: Any,
         zone: ZoneInfo,

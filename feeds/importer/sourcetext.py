@@ -73,8 +73,15 @@ class _Decoder(json.JSONDecoder):
         finally:
             self.depth -= 1
 
+    # json's scanner passes the hooks; this reader builds its own objects.
     def _object(
-        self, s_and_end: tuple[str, int], strict: bool, scan_once: Any, hook: Any, pairs_hook: Any, memo: Any = None
+        self,
+        s_and_end: tuple[str, int],
+        strict: bool,
+        scan_once: Any,
+        hook: Any,  # noqa: ARG002
+        pairs_hook: Any,  # noqa: ARG002
+        memo: Any = None,
     ) -> tuple[JsonObject, int]:
         start = s_and_end[1] - 1
 

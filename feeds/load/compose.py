@@ -167,7 +167,7 @@ class Composer:
             )
         self.anchors[anchor] = node
 
-    def document(self) -> Node:
+    def document(self) -> Node:  # noqa: PLR0912 - one branch per YAML event kind, in the loop that must stay fast
         """Return the root node of the document whose start was read, reading up to its end."""
         get = self.get_event
         stack: list[_Frame] = []

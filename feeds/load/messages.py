@@ -38,7 +38,7 @@ def reader_error(err: yaml.reader.ReaderError, text: str, filename: str) -> Even
     )
 
 
-def yaml_error(err: yaml.MarkedYAMLError, text: str, filename: str) -> EventFileError:
+def yaml_error(err: yaml.MarkedYAMLError, text: str, filename: str) -> EventFileError:  # noqa: C901, PLR0912 - one branch per syntax error worded for organizers
     """Return the YAML syntax error as a problem an organizer can fix, at the place to fix."""
     problem, context = err.problem or "", err.context or ""
     mark, start = err.problem_mark or err.context_mark, err.context_mark

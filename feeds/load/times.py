@@ -38,7 +38,7 @@ LOOSE_TIME = re.compile(
 CLOCK_ONLY = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m\.?|(\d{1,2})[:.](\d{2})", re.IGNORECASE)
 
 
-def time_hint(raw: str, day: date | None, zone: ZoneInfo | None) -> str:
+def time_hint(raw: str, day: date | None, zone: ZoneInfo | None) -> str:  # noqa: PLR0911 - one return per way of writing a time
     """Return how to write a time that is not 'YYYY-MM-DD HH:MM' but clearly means one, or ''."""
     text = raw.strip()
     loose = LOOSE_TIME.fullmatch(text)
