@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "RELOAD_SECONDS": 1.0,
     "SETTLE_SECONDS": 0.3,
     "MAX_EVENT_BYTES": DEFAULT_MAX_BYTES,
+    "MAX_IMPORT_BYTES": 20_000_000,
     "PUBLISH": AUTO,
     "HOLD_REMOVALS": 0.2,
     "PREVIEW": False,
@@ -53,6 +54,7 @@ class Settings:
     reload_seconds: float = DEFAULTS["RELOAD_SECONDS"]
     settle_seconds: float = DEFAULTS["SETTLE_SECONDS"]
     max_event_bytes: int = DEFAULTS["MAX_EVENT_BYTES"]
+    max_import_bytes: int = DEFAULTS["MAX_IMPORT_BYTES"]
     clock: Callable[[], datetime] = now_utc
     release_dir: Path | None = None  # None: beside the ledger (event.releases)
     publish_mode: str = DEFAULTS["PUBLISH"]
@@ -108,12 +110,18 @@ def settings_from(config: Mapping[str, Any]) -> Settings:
         reload_seconds=_number(config, "RELOAD_SECONDS", float, 0, 1e10),
         settle_seconds=_number(config, "SETTLE_SECONDS", float, 0, 1e10),
         max_event_bytes=_number(config, "MAX_EVENT_BYTES", int, 1, 2**40),
+        max_import_bytes=_number(config, "MAX_IMPORT_BYTES", int, 1, 2**40),
         release_dir=Path(config["RELEASE_DIR"]) if config["RELEASE_DIR"] else None,
         publish_mode=mode,
         hold_removals=share,
         preview=bool(config["PREVIEW"]),
         **extra,
     )
+
+
+def set_in_environment(*keys: str) -> bool:
+    """Return whether a FEEDS_* variable sets any of these settings (names without the prefix)."""
+    return any(os.environ.get(f"{PREFIX}_{key}") for key in keys)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 
-from ..config import Settings, load_settings
+from ..config import Settings, load_settings, set_in_environment
 from ..ledger import pending, preview
 from ..load import load_event
 from ..publish.review import change_text, changed_feeds, describe, find_holds
@@ -20,7 +19,7 @@ def compared_ledger(path: str | None, ledger: str | None) -> tuple[Settings, str
         return settings, f"Compared with the ledger {settings.ledger_file} (--ledger)."
     served = load_settings()
     event_file = settings.event_file
-    configured = bool(os.environ.get("FEEDS_EVENT_FILE") or os.environ.get("FEEDS_LEDGER_FILE"))
+    configured = set_in_environment("EVENT_FILE", "LEDGER_FILE")
     if configured and event_file.resolve() != served.event_file.resolve() and not settings.ledger_file.exists():
         settings = command_settings(path, str(served.ledger_file))
         return settings, (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -18,8 +17,8 @@ SHOWN_SKIPPED = 5
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Export the event for its public base URL and print a summary."""
-    settings = command_settings(args.path, args.ledger)
-    base_url = args.base_url or os.environ.get("FEEDS_BASE_URL", "")
+    settings = command_settings(args.path, args.ledger, base_url=args.base_url)
+    base_url = settings.base_url
     if not base_url:
         raise CommandError(
             "feeds export needs the public base URL, because links inside feeds are absolute: "

@@ -23,7 +23,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         current = parse_event(data, str(update_path))
         existing = (data.decode("utf-8"), current)
     target = Path(args.output or args.update or "event.yaml")
-    fetched = importer.fetch(args.source)
+    fetched = importer.fetch(args.source, command_settings(None).max_import_bytes)
     result = importer.import_schedule(fetched, args.format, args.timezone, existing, args.speaker_pattern)
     for line in result.warnings + [str(w) for w in result.event.warnings]:
         print(f"warning: {line}", file=sys.stderr)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from ..load import load_event
@@ -13,7 +12,7 @@ from .shared import CommandError, command_settings
 
 def cmd_links(args: argparse.Namespace) -> int:
     """Print the subscribe links of one feed as HTML, text or Markdown."""
-    base_url = (args.base_url or os.environ.get("FEEDS_BASE_URL", "")).rstrip("/")
+    base_url = command_settings(None, base_url=args.base_url).base_url
     if not base_url.startswith(("https://", "http://")):
         raise CommandError(
             "links in e-mails must be absolute: pass --base-url https://calendar.example.org or set FEEDS_BASE_URL"

@@ -11,7 +11,6 @@ from pathlib import Path
 from .draft import SourceError, SourceProblem
 
 # A FOSDEM-sized schedule.xml is a few MB; nothing a schedule tool writes comes near this.
-DEFAULT_MAX_SOURCE_BYTES = 20_000_000
 TIMEOUT_SECONDS = 30
 CHUNK = 1 << 16
 
@@ -23,12 +22,6 @@ class Fetched:
     name: str
     data: bytes
     content_type: str = ""
-
-
-def max_source_bytes() -> int:
-    """Return the size limit: FEEDS_MAX_IMPORT_BYTES, else 20 MB."""
-    raw = os.environ.get("FEEDS_MAX_IMPORT_BYTES", "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_SOURCE_BYTES
 
 
 def is_url(source: str) -> bool:
@@ -50,9 +43,8 @@ def _fail(name: str, message: str) -> SourceError:
     return SourceError([SourceProblem(name, 1, 1, message)])
 
 
-def fetch(source: str, limit: int | None = None) -> Fetched:
-    """Return the bytes of a file path or an http(s) URL, refusing anything over the limit."""
-    limit = limit or max_source_bytes()
+def fetch(source: str, limit: int) -> Fetched:
+    """Return the bytes of a file path or an http(s) URL, refusing anything over limit bytes."""
     if is_url(source):
         return _fetch_url(source, limit)
     path = Path(source)

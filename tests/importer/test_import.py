@@ -14,12 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds import cli
+from feeds.config import DEFAULTS
 from feeds.importer import detect_format, fetch
-from feeds.importer.ids import IdMaker, shorten, slug_of
+from feeds.importer.ids import IdMaker, slug_of
 from feeds.importer.text import html_to_text, one_line, plain
 from feeds.importer.writer import render_document
 from feeds.load import load_event, parse_event
 from feeds.model import Event
+from feeds.text import shorten
 
 from ..support.paths import IMPORT_FIXTURES, ROOT, SCHEMAS
 
@@ -314,8 +316,10 @@ def test_dry_run_prints_the_diff_and_writes_nothing(tmp_path: Path, capsys: pyte
 
 
 def test_format_detection_and_explicit_from(tmp_path: Path) -> None:
+    limit = DEFAULTS["MAX_IMPORT_BYTES"]
     assert [
-        detect_format(fetch(str(IMPORT / n))) for n in ("frab.xml", "pretalx.json", "sessionize.json", "calendar.ics")
+        detect_format(fetch(str(IMPORT / n), limit))
+        for n in ("frab.xml", "pretalx.json", "sessionize.json", "calendar.ics")
     ] == [
         "frab",
         "c3voc",
@@ -324,10 +328,10 @@ def test_format_detection_and_explicit_from(tmp_path: Path) -> None:
     ]
     renamed = tmp_path / "export.txt"
     renamed.write_bytes((IMPORT / "sessionize.json").read_bytes())
-    assert detect_format(fetch(str(renamed))) == "sessionize"
+    assert detect_format(fetch(str(renamed), limit)) == "sessionize"
     unknown = tmp_path / "notes.txt"
     unknown.write_text("just some notes")
-    assert detect_format(fetch(str(unknown))) == ""
+    assert detect_format(fetch(str(unknown), limit)) == ""
     assert cli.main(["import", str(unknown), "-o", str(tmp_path / "e.yaml")]) == 1
 
 
