@@ -50,13 +50,13 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import feeds.ledger
+import feeds.ledger.files
 from feeds.ledger import LedgerFile
 from feeds.load import parse_event
 from feeds.config import Settings
 from feeds.publish.publisher import release_event
 
-feeds.ledger.COMPACT_AFTER = 3
+feeds.ledger.files.COMPACT_AFTER = 3
 folder, mark = Path(sys.argv[1]), sys.argv[2]
 text = (folder / "event.yaml").read_text()
 events = [parse_event(text.replace(mark, mark + suffix, 1).encode()) for suffix in (" (A)", " (B)")]
@@ -185,7 +185,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import feeds.ledger
+import feeds.ledger.files
 import feeds.publish.release
 from feeds.ledger import LedgerFile
 from feeds.load import parse_event
@@ -227,11 +227,11 @@ if point == "tree half written":
 elif point == "tree written, ledger not":
     feeds.ledger.LedgerFile.write = die
 elif point == "log line half written":
-    feeds.ledger.os = Os()
+    feeds.ledger.files.os = Os()
 elif point == "snapshot written to a temporary file":
-    feeds.ledger.COMPACT_AFTER = 0
-    feeds.ledger.os = Os()
-    feeds.ledger.os.target = "event.ledger.json"
+    feeds.ledger.files.COMPACT_AFTER = 0
+    feeds.ledger.files.os = Os()
+    feeds.ledger.files.os.target = "event.ledger.json"
 elif point == "ledger written, pointer not":
     feeds.publish.release.ReleaseStore.point = die
 elif point == "new pointer made, not switched":
