@@ -21,9 +21,10 @@ from .load.jsonschema import json_schema_text
 from .load.starter import starter_event
 from .model import Event
 from .publish.publication import Publication
-from .publish.publisher import release_event, release_folder
+from .publish.record import release_event
 from .publish.release import check_name
 from .publish.review import change_text, changed_feeds, describe, find_holds
+from .publish.store import release_folder
 from .render.links import FORMATS, feed_links, find_feed, google_cid_warning, render_snippet, unknown_feed
 from .text import plural
 
