@@ -52,10 +52,11 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.generate import render_event_yaml  # noqa: E402
 from feeds import ledger, load  # noqa: E402
 from feeds.config import Settings, default_ledger_path  # noqa: E402
+from feeds.publish import parts, record, store, watcher  # noqa: E402
 from feeds.publish import publication as publish  # noqa: E402
-from feeds.publish import publisher, release  # noqa: E402
-from feeds.publish.publication import Publication, sync_ledger  # noqa: E402
+from feeds.publish.publication import Publication  # noqa: E402
 from feeds.publish.publisher import Publisher  # noqa: E402
+from feeds.publish.record import sync_ledger  # noqa: E402
 from feeds.render import ics  # noqa: E402
 from tests.support import servers  # noqa: E402
 
@@ -135,21 +136,21 @@ class Phases:
     """Wall time spent in the main steps of loading, patched in for one measurement."""
 
     STEPS = (
-        ("read event.yaml", publisher, "read_source"),
+        ("read event.yaml", watcher, "read_source"),
         (
             "parse and check event.yaml (PyYAML composer + checks; changed parts only on reload)",
             load.IncrementalParser,
             "parse",
         ),
         ("read and parse the ledger (snapshot and log)", ledger.LedgerFile, "read"),
-        ("compare the event with the ledger (advance)", publisher, "advance"),
+        ("compare the event with the ledger (advance)", record, "advance"),
         ("record the ledger (append a line, or the snapshot)", ledger.LedgerFile, "write"),
         ("build the publication", publish.Publication, "__init__"),
-        ("write the release folder (links, new files, state, manifest)", release.ReleaseStore, "write_tree"),
+        ("write the release folder (links, new files, state, manifest)", store.ReleaseStore, "write_tree"),
         ("  render every feed (changed ones only on reload)", publish.Publication, "render_all"),
         ("    assemble a feed (all feeds together)", publish.Publication, "_render"),
-        ("      serialize a VEVENT with icalendar", publish, "render_event"),
-        ("  save the state for pages and custom feeds (pickle)", release.pickle, "dump"),
+        ("      serialize a VEVENT with icalendar", parts, "render_event"),
+        ("  save the state for pages and custom feeds (pickle)", store.pickle, "dump"),
     )
 
     def __init__(self) -> None:
@@ -202,7 +203,7 @@ def measure_reload(folder: Path) -> tuple[float, float, dict[str, float], dict[s
         clear_caches()
         for made in (settings.ledger_file, settings.ledger_file.with_suffix(".log")):
             made.unlink(missing_ok=True)
-        shutil.rmtree(release.default_release_dir(settings.ledger_file), ignore_errors=True)
+        shutil.rmtree(store.default_release_dir(settings.ledger_file), ignore_errors=True)
         phases = build_phases if run == 1 else Phases()
         with phases.patched():
             start = time.perf_counter()

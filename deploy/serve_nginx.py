@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from feeds.config import load_settings  # noqa: E402
 from feeds.deploy import DeployError, Nginx, describe_service, load_app, render_site  # noqa: E402
 from feeds.export import ExportError, export_event  # noqa: E402
-from feeds.publish.publisher import release_folder  # noqa: E402
+from feeds.publish.store import release_folder  # noqa: E402
 
 
 def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:

@@ -63,6 +63,12 @@ class BoundedCache(Generic[K, V]):
                 _, dropped = self._entries.popitem(last=False)
                 self._size -= self._size_of(dropped)
 
+    def clear(self) -> None:
+        """Drop every entry."""
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
     def items(self) -> list[tuple[K, V]]:
         """Return the entries, least recently used first."""
         with self._lock:

@@ -8,9 +8,10 @@ from dataclasses import replace
 
 from ..ledger import Revision
 from ..load import load_event
-from ..publish.publisher import release_event, release_folder
+from ..publish.record import release_event
 from ..publish.release import check_name
 from ..publish.review import describe
+from ..publish.store import release_folder
 from ..text import plural
 from .shared import CommandError, command_settings, read_ledger
 

@@ -1,42 +1,26 @@
-"""What a release publishes: one immutable publication per (event, ledger), rendered from shared parts.
+"""What a release publishes: one immutable publication per (event, ledger), assembled from shared parts.
 
 `Publication` is pure: the same event and ledger give the same feeds in every
-process. `sync_ledger` records an event's revision in the ledger; the release
-folder and the process that watches event.yaml are in release.py and
-publisher.py.
+process, with the same bytes and ETags.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock_time
+from datetime import date, datetime
 from functools import cached_property
 
+from ..cache import BoundedCache
 from ..catalog import CONFERENCE, Feed, feed_name, feed_path, list_feeds, session_page_path, split_key
 from ..config import Settings
-from ..ledger import (
-    Entry,
-    Ledger,
-    LedgerError,
-    LedgerFile,
-    LedgerReadOnlyError,
-    Stay,
-    advance,
-)
-from ..load import load_event
+from ..ledger import Entry, Ledger, Stay
 from ..model import Event
-from ..render.ics import CalendarHeader, render_calendar, render_event, render_header, render_timezone
-from ..text import LEFT_NOTE, REMOVED_NOTE
+from ..render.ics import CalendarHeader, render_calendar, render_header, render_timezone
+from .parts import PartCache, member_note, part_identity
 
-log = logging.getLogger("feeds")
-
-PART_CACHE_SIZE = 50_000
+# Base URLs whose feeds a publication keeps rendered (a service answers for one or two hosts).
+RENDERED_BASES = 4
 CUSTOM_CACHE_SIZE = 256
 # Bytes of custom feeds kept per publication, and the largest one worth keeping: random combinations of many
 # large feeds must not grow a worker without bound.
@@ -55,66 +39,6 @@ class FeedBody:
     last_modified: datetime
 
 
-class PartCache:
-    """Rendered VEVENTs shared by every feed and every publication; bounded."""
-
-    def __init__(self, size: int = PART_CACHE_SIZE) -> None:
-        self.size = size
-        self._parts: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def event(self, entry: Entry, page: str, note: str, identity: tuple[str, ...] = ()) -> bytes:
-        """Return the VEVENT for entry, rendering it only the first time."""
-        key = (*(identity or _part_identity(entry)), page, note)
-        with self._lock:
-            found = self._parts.get(key)
-            if found is not None:
-                self._parts.move_to_end(key)
-                return found
-        part = render_event(entry, page, note)
-        with self._lock:
-            self._parts[key] = part
-            while len(self._parts) > self.size:
-                self._parts.popitem(last=False)
-        return part
-
-    def table(self, keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], bytes]:
-        """Return the parts held for keys (a release keeps them, so that nothing renders them again)."""
-        with self._lock:
-            return {key: part for key in keys if (part := self._parts.get(key)) is not None}
-
-    def adopt(self, parts: dict[tuple[str, ...], bytes]) -> None:
-        """Take parts rendered by another process (a release's), keeping the cache bounded."""
-        with self._lock:
-            for key, part in parts.items():
-                self._parts.setdefault(key, part)
-            while len(self._parts) > self.size:
-                self._parts.popitem(last=False)
-
-
-def _part_identity(entry: Entry) -> tuple[str, ...]:
-    """Return what a session's VEVENT bytes depend on, besides its page URL and note."""
-    moved = entry.moved_from.isoformat() if entry.moved_from else ""
-    return (
-        entry.uid,
-        entry.id,
-        str(entry.sequence),
-        entry.fingerprint,
-        entry.modified.isoformat(),
-        entry.created.isoformat(),
-        moved,
-    )
-
-
-def _note(entry: Entry, stay: Stay) -> str:
-    """Return the note a feed puts on a member: why it is a cancelled placeholder, if it is one."""
-    if entry.removed is not None:
-        return REMOVED_NOTE
-    if not stay.live:
-        return LEFT_NOTE
-    return ""
-
-
 def index_members(ledger: Ledger) -> dict[str, list[tuple[Entry, Stay]]]:
     """Return every feed's members (live and tombstones) in time order, in one pass over the ledger."""
     found: dict[str, list[tuple[Entry, Stay]]] = {}
@@ -131,7 +55,7 @@ def ledger_digest(ledger: Ledger, identities: dict[str, tuple[str, ...]] | None 
     """Return a hash of everything in the ledger that feeds show, cheaper than hashing its JSON."""
     digest = hashlib.sha256(f"{ledger.event}|{ledger.created}|{ledger.revised}|{ledger.source_sha256}".encode())
     for uid, entry in ledger.sessions.items():
-        identity = identities[uid] if identities is not None else _part_identity(entry)
+        identity = identities[uid] if identities is not None else part_identity(entry)
         # The fingerprint stands for the content; feed keys (in the stays) for track and speaker ids.
         stays = ",".join(key if stay.live else f"{key}={stay.left}/{stay.dropped}" for key, stay in entry.feeds.items())
         digest.update(f"|{uid}|{entry.number}|{'|'.join(identity)}|{entry.removed}|{stays}".encode())
@@ -167,7 +91,7 @@ class Publication:
         self.parts: PartCache = parts or (previous.parts if previous is not None else PartCache())
         self.feeds: dict[str, Feed] = {feed.key: feed for feed in list_feeds(event)}
         self._members = index_members(ledger)
-        self._identities = {uid: _part_identity(entry) for uid, entry in ledger.sessions.items()}
+        self._identities = {uid: part_identity(entry) for uid, entry in ledger.sessions.items()}
         self.paths: dict[str, str] = {}
         for key, record in ledger.feeds.items():
             if record.removed is None or self._members.get(key):
@@ -176,10 +100,10 @@ class Publication:
             self.paths[feed.path] = feed.key
             for alias in feed.alias_paths:
                 self.paths.setdefault(alias, feed.key)
-        self._rendered: OrderedDict[str, dict[str, FeedBody]] = OrderedDict()
-        self._custom: OrderedDict[tuple[tuple[str, ...], str], FeedBody] = OrderedDict()
-        self._custom_bytes = 0
-        self._lock = threading.Lock()
+        self._rendered: BoundedCache[str, dict[str, FeedBody]] = BoundedCache(RENDERED_BASES)
+        self._custom: BoundedCache[tuple[tuple[str, ...], str], FeedBody] = BoundedCache(
+            CUSTOM_CACHE_SIZE, max_size=CUSTOM_CACHE_BYTES, size_of=_body_size, largest=CUSTOM_CACHE_LARGEST
+        )
         self._keys = sorted(set(self.paths.values()))
         self._signatures: dict[str, tuple[object, ...]] | None = None
         if previous is not None:
@@ -213,18 +137,16 @@ class Publication:
     def render_all(self, base_url: str) -> dict[str, FeedBody]:
         """Return every served feed rendered for base_url (cached, a few base URLs at most)."""
         base_url = base_url.rstrip("/")
-        with self._lock:
-            found = self._rendered.get(base_url)
-            if found is not None:
-                self._rendered.move_to_end(base_url)
-                return found
+        found = self._rendered.get(base_url)
+        if found is not None:
+            return found
         return self._render_all(base_url, {}, {})
 
     def part_keys(self, base_url: str) -> list[tuple[str, ...]]:
         """Return the keys of every VEVENT the feeds of this publication hold, for base_url."""
         base_url = base_url.rstrip("/")
         keys = {
-            (*self._identities[entry.uid], base_url + session_page_path(entry.id), _note(entry, stay))
+            (*self._identities[entry.uid], base_url + session_page_path(entry.id), member_note(entry, stay))
             for members in self._members.values()
             for entry, stay in members
         }
@@ -234,13 +156,11 @@ class Publication:
         """Take every feed as already rendered for base_url (read from a release's files: the same bytes)."""
         if set(bodies) != set(self._keys):
             return  # not this publication's feeds: render them instead
-        with self._lock:
-            self._rendered[base_url.rstrip("/")] = bodies
+        self._rendered.put(base_url.rstrip("/"), bodies)
 
     def rendered_bases(self) -> list[tuple[str, dict[str, FeedBody]]]:
         """Return the base URLs rendered so far with their feeds, oldest first."""
-        with self._lock:
-            return list(self._rendered.items())
+        return self._rendered.items()
 
     def _render_all(
         self, base_url: str, before: dict[str, FeedBody], signatures: dict[str, tuple[object, ...]]
@@ -253,15 +173,12 @@ class Publication:
                 rendered[key] = kept
             else:
                 rendered[key] = self._render(key, base_url)
-        with self._lock:
-            self._rendered[base_url] = rendered
-            while len(self._rendered) > 4:
-                self._rendered.popitem(last=False)
+        self._rendered.put(base_url, rendered)
         return rendered
 
     def _signature(self, key: str) -> tuple[object, ...]:
         """Return everything the feed's bytes depend on, except the base URL."""
-        members = tuple((self._identities[entry.uid], _note(entry, stay)) for entry, stay in self.members(key))
+        members = tuple((self._identities[entry.uid], member_note(entry, stay)) for entry, stay in self.members(key))
         info = self.event.info
         return (self.ledger.feeds[key], info.id, info.timezone, info.first_day.year, self.settings.refresh, members)
 
@@ -282,11 +199,9 @@ class Publication:
         base_url = base_url.rstrip("/")
         keys = tuple(sorted(set(keys)))
         cache_key = (keys, base_url)
-        with self._lock:
-            found = self._custom.get(cache_key)
-            if found is not None:
-                self._custom.move_to_end(cache_key)
-                return found
+        found = self._custom.get(cache_key)
+        if found is not None:
+            return found
         chosen: dict[str, tuple[Entry, Stay]] = {}
         for key in keys:
             for entry, stay in self.members(key):
@@ -301,13 +216,7 @@ class Publication:
         header = self._header(title, description, f"{base_url}/?{query}", "")
         data = self._assemble(header, members, base_url)
         body = FeedBody(data, etag_of(data), max(record.modified for record in records))
-        with self._lock:
-            if len(data) <= CUSTOM_CACHE_LARGEST and cache_key not in self._custom:
-                self._custom[cache_key] = body
-                self._custom_bytes += len(data)
-            while len(self._custom) > CUSTOM_CACHE_SIZE or self._custom_bytes > CUSTOM_CACHE_BYTES:
-                _, dropped = self._custom.popitem(last=False)
-                self._custom_bytes -= len(dropped.data)
+        self._custom.put(cache_key, body)
         return body
 
     def _header(self, title: str, description: str, page: str, color: str) -> CalendarHeader:
@@ -334,7 +243,7 @@ class Publication:
         identities = self._identities
         events = [
             self.parts.event(
-                entry, base_url + session_page_path(entry.id), _note(entry, stay), identities.get(entry.uid, ())
+                entry, base_url + session_page_path(entry.id), member_note(entry, stay), identities.get(entry.uid, ())
             )
             for entry, stay in members
         ]
@@ -357,101 +266,5 @@ def etag_of(data: bytes) -> str:
     return '"' + hashlib.sha256(data).hexdigest()[:40] + '"'
 
 
-def fallback_time(ledger: Ledger | None, event: Event) -> datetime:
-    """Return the revision time used when the ledger cannot be written: the same on every replica."""
-    if ledger is not None:
-        return ledger.revised
-    return datetime.combine(event.info.first_day, clock_time(0), UTC)
-
-
-class LedgerCache:
-    """The ledger this process last read or wrote, to skip parsing the file again while it is unchanged.
-
-    The files are recognized by their stat (device, inode, size, modification
-    and change times): the snapshot is always replaced by a rename and the log
-    only grows or is replaced, so any write by any process gives them a new
-    identity.
-    """
-
-    def __init__(self) -> None:
-        self._identity: tuple[int, ...] | None = None
-        self._ledger: Ledger | None = None
-
-    @staticmethod
-    def _stat(store: LedgerFile) -> tuple[int, ...] | None:
-        try:
-            info = store.path.stat()
-        except OSError:
-            return None
-        try:
-            log = store.log_path.stat()
-            appended: tuple[int, ...] = (log.st_ino, log.st_size, log.st_mtime_ns, log.st_ctime_ns)
-        except OSError:
-            appended = ()
-        return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, *appended)
-
-    def read(self, store: LedgerFile, event_id: str) -> Ledger | None:
-        """Return the ledger on disk, parsing the file only when it changed since the last read or write."""
-        before = self._stat(store)
-        cached = self._ledger
-        if before is not None and before == self._identity and cached is not None and cached.event == event_id:
-            return cached
-        ledger = store.read(event_id)
-        if ledger is not None and before is not None and self._stat(store) == before:
-            self._identity, self._ledger = before, ledger
-        return ledger
-
-    def remember(self, store: LedgerFile, ledger: Ledger) -> None:
-        """Note the ledger just written to the file (call with the write lock held)."""
-        self._identity, self._ledger = self._stat(store), ledger
-
-
-def sync_ledger(
-    event: Event,
-    settings: Settings,
-    source_check: Callable[[], bool] = lambda: True,
-    cache: LedgerCache | None = None,
-) -> tuple[Ledger, str]:
-    """Return the ledger brought up to date with event, writing it when it changed; and a warning."""
-    store = LedgerFile(settings.ledger_file)
-    cache = cache or LedgerCache()
-    ledger = cache.read(store, event.info.id)
-    now = settings.clock()
-    updated, changed = advance(ledger, event, now, settings.tombstone_days)
-    if not changed:
-        return updated, ""
-    try:
-        with store.locked():
-            fresh = cache.read(store, event.info.id)
-            if fresh is not ledger:
-                # Another process wrote the ledger meanwhile: advance from what it wrote.
-                ledger = fresh
-                updated, changed = advance(ledger, event, now, settings.tombstone_days)
-            if changed:
-                if not source_check():
-                    raise LedgerError("the event file changed while its revision was being recorded; retrying")
-                store.write(updated, ledger)
-                cache.remember(store, updated)
-    except LedgerReadOnlyError as err:
-        moment = fallback_time(ledger, event)
-        updated, _ = advance(ledger, event, moment, settings.tombstone_days)
-        return updated, (
-            f"{err}; serving the changes in {settings.event_file} with revision time {moment:%Y-%m-%d %H:%M:%S} UTC. "
-            f"Run 'feeds publish {settings.event_file}' where the ledger is writable and deploy the ledger with the event file"
-        )
-    return updated, ""
-
-
-def next_expiry(ledger: Ledger, tombstone_days: int) -> datetime | None:
-    """Return when the next tombstone is due to be dropped, if any."""
-    lefts = [
-        stay.left for entry in ledger.sessions.values() for stay in entry.feeds.values() if stay.tombstone and stay.left
-    ]
-    return min(lefts) + timedelta(days=tombstone_days) if lefts else None
-
-
-def load_publication(settings: Settings) -> tuple[Publication, str]:
-    """Load the event, sync the ledger and return the publication (for the CLI)."""
-    event = load_event(settings.event_file, settings.max_event_bytes)
-    ledger, warning = sync_ledger(event, settings)
-    return Publication(event, ledger, settings), warning
+def _body_size(body: FeedBody) -> int:
+    return len(body.data)

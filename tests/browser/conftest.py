@@ -20,7 +20,7 @@ import pytest
 
 from feeds.config import Settings, default_ledger_path
 from feeds.load import load_event
-from feeds.publish.publication import sync_ledger
+from feeds.publish.record import sync_ledger
 
 from ..support.paths import REAL_EVENT, ROOT
 from ..support.servers import Server

@@ -8,17 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from feeds import ledger as ledgers
-from feeds.ledger import LedgerError, LedgerFile, advance, dump_ledger
+from feeds.ledger import Ledger, LedgerError, LedgerFile, advance, dump_ledger, files
 from feeds.load import parse_event
 
 from ..support.paths import FIRST_PUBLISHED, SMALL_EVENT
 
 
-def versions(count: int) -> list[ledgers.Ledger]:
+def versions(count: int) -> list[Ledger]:
     """Return count successive ledgers of the small event, each retitling the opening once more."""
     text = SMALL_EVENT.read_text()
-    found: list[ledgers.Ledger] = []
+    found: list[Ledger] = []
     ledger = None
     for number in range(count):
         event = parse_event(text.replace("title: Opening", f"title: Opening {number}").encode())
@@ -28,7 +27,7 @@ def versions(count: int) -> list[ledgers.Ledger]:
     return found
 
 
-def record(store: LedgerFile, steps: list[ledgers.Ledger]) -> None:
+def record(store: LedgerFile, steps: list[Ledger]) -> None:
     base = None
     for ledger in steps:
         store.write(ledger, base)
@@ -61,7 +60,7 @@ def test_a_line_cut_off_by_a_killed_writer_is_passed_over_then_removed(tmp_path:
 def test_the_snapshot_is_written_anew_every_compact_after_lines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ledgers, "COMPACT_AFTER", 3)
+    monkeypatch.setattr(files, "COMPACT_AFTER", 3)
     store = LedgerFile(tmp_path / "event.ledger.json")
     steps = versions(6)
     record(store, steps)

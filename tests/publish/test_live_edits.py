@@ -39,7 +39,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 from feeds.load import parse_event
-from feeds.publish.publication import sync_ledger
+from feeds.publish.record import sync_ledger
 from feeds.config import Settings
 folder = Path(sys.argv[1])
 text = (folder / "event.yaml").read_text()

@@ -18,9 +18,11 @@ from feeds.cli import main
 from feeds.config import Settings, default_ledger_path
 from feeds.ledger import LedgerFile, advance
 from feeds.load import load_event, parse_event
+from feeds.publish import parts
 from feeds.publish import publication as publish
-from feeds.publish.publication import LedgerCache, Publication, sync_ledger
+from feeds.publish.publication import Publication
 from feeds.publish.publisher import Publisher
+from feeds.publish.record import LedgerCache, sync_ledger
 from feeds.render import ics
 from feeds.render.ics import CalendarHeader, render_header
 
@@ -42,17 +44,17 @@ def settings_for(event_file: Path, clock: Clock) -> Settings:
 
 
 class Calls:
-    """Count calls of a function patched into feeds.publish.publication."""
+    """Count calls of a function patched into a module of feeds.publish."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> None:
         self.args: list[tuple[Any, ...]] = []
-        real = getattr(publish, name)
+        real = getattr(module, name)
 
         def counted(*args: Any) -> Any:
             self.args.append(args)
             return real(*args)
 
-        monkeypatch.setattr(publish, name, counted)
+        monkeypatch.setattr(module, name, counted)
 
 
 def edit(event_file: Path, old: str, new: str) -> None:
@@ -68,8 +70,8 @@ def test_an_edit_renders_one_session_and_reassembles_only_its_feeds(
     first = publisher.current
     assert first is not None
     before = {base: dict(first.render_all(base)) for base in (BASE, OTHER)}
-    renders = Calls(monkeypatch, "render_event")
-    assemblies = Calls(monkeypatch, "render_calendar")
+    renders = Calls(monkeypatch, parts, "render_event")
+    assemblies = Calls(monkeypatch, publish, "render_calendar")
     clock.advance(minutes=5)
     edit(event_dir / "event.yaml", "title: A cancelled talk", "title: A cancelled talk, retitled")
     publisher.check(force=True)
@@ -104,8 +106,8 @@ def test_a_move_reassembles_the_feeds_of_the_moved_session_only(
     publisher = Publisher(settings_for(event_dir / "event.yaml", clock))
     assert publisher.current is not None
     before = dict(publisher.current.render_all(BASE))
-    renders = Calls(monkeypatch, "render_event")
-    assemblies = Calls(monkeypatch, "render_calendar")
+    renders = Calls(monkeypatch, parts, "render_event")
+    assemblies = Calls(monkeypatch, publish, "render_calendar")
     clock.advance(hours=1)
     edit(
         event_dir / "event.yaml",
@@ -153,14 +155,14 @@ def test_the_ledger_is_parsed_again_only_when_the_file_changed(
     cache = LedgerCache()
     written, _ = sync_ledger(event, config, cache=cache)
     parses = 0
-    real = publish.LedgerFile.read
+    real = LedgerFile.read
 
     def counted(store: LedgerFile, event_id: str) -> Any:
         nonlocal parses
         parses += 1
         return real(store, event_id)
 
-    monkeypatch.setattr(publish.LedgerFile, "read", counted)
+    monkeypatch.setattr(LedgerFile, "read", counted)
     store = LedgerFile(config.ledger_file)
     assert cache.read(store, event.info.id) is written
     assert parses == 0

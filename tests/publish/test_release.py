@@ -19,7 +19,7 @@ from icalendar import Calendar
 
 from feeds import cli
 from feeds.ledger import LedgerFile, parse_ledger
-from feeds.publish.release import ReleaseStore
+from feeds.publish.store import ReleaseStore
 from feeds.publish.watch import WatchLock
 from feeds.render import ics
 
@@ -101,7 +101,7 @@ def test_a_worker_that_does_not_watch_serves_the_release_without_rendering_anyth
 
     monkeypatch.setattr(WatchLock, "take", classmethod(lambda cls, folder: WatchLock.THEIRS))
     monkeypatch.setattr(ics, "render_event", refuse)
-    monkeypatch.setattr("feeds.publish.publication.render_event", refuse)
+    monkeypatch.setattr("feeds.publish.parts.render_event", refuse)
     monkeypatch.setattr("feeds.publish.publication.render_calendar", refuse)
     reader = make_app(event_dir / "event.yaml").test_client()
     assert {path: reader.get(path).data for path in expected} == expected
@@ -110,9 +110,9 @@ def test_a_worker_that_does_not_watch_serves_the_release_without_rendering_anyth
     save(event_dir / "event.yaml", "title: Opening", "title: Welcome")
     assert cli.main(["publish", str(event_dir / "event.yaml")]) == 0
     monkeypatch.setattr(WatchLock, "take", classmethod(lambda cls, folder: WatchLock.THEIRS))
-    monkeypatch.setattr("feeds.publish.publication.render_event", refuse)
+    monkeypatch.setattr("feeds.publish.parts.render_event", refuse)
     monkeypatch.setattr("feeds.publish.publication.render_calendar", refuse)
-    monkeypatch.setattr("feeds.publish.publisher.IncrementalParser.parse", refuse)
+    monkeypatch.setattr("feeds.publish.watcher.IncrementalParser.parse", refuse)
     assert summaries(reader)[UID.format("opening")] == ("Welcome", 1)
     assert reader.get("/healthz").get_json()["release"]["number"] == 2
 
@@ -376,7 +376,7 @@ def test_a_watcher_new_to_a_release_renders_only_what_the_next_edit_changed(
         rendered.append(page)
         return real(entry, page, note)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("feeds.publish.publication.render_event", counted)
+    monkeypatch.setattr("feeds.publish.parts.render_event", counted)
     fresh = make_app(event_dir / "event.yaml").test_client()  # as after a restart: no part rendered in this process
     fresh.get("/custom.ics?track=systems,people")
     assert rendered == [], "custom feeds are assembled from the release's parts"

@@ -30,7 +30,8 @@ import pytest
 from feeds import cli, create_app
 from feeds.ledger import Ledger, LedgerFile
 from feeds.publish.publication import etag_of, revision_name
-from feeds.publish.release import Release, ReleaseStore
+from feeds.publish.release import Release
+from feeds.publish.store import ReleaseStore
 from feeds.publish.watch import WatchLock
 
 from ..support.paths import ROOT
@@ -50,13 +51,13 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import feeds.ledger
+import feeds.ledger.files
 from feeds.ledger import LedgerFile
 from feeds.load import parse_event
 from feeds.config import Settings
-from feeds.publish.publisher import release_event
+from feeds.publish.record import release_event
 
-feeds.ledger.COMPACT_AFTER = 3
+feeds.ledger.files.COMPACT_AFTER = 3
 folder, mark = Path(sys.argv[1]), sys.argv[2]
 text = (folder / "event.yaml").read_text()
 events = [parse_event(text.replace(mark, mark + suffix, 1).encode()) for suffix in (" (A)", " (B)")]
@@ -185,12 +186,12 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import feeds.ledger
-import feeds.publish.release
+import feeds.ledger.files
+import feeds.publish.store
 from feeds.ledger import LedgerFile
 from feeds.load import parse_event
 from feeds.config import Settings
-from feeds.publish.publisher import release_event
+from feeds.publish.record import release_event
 
 folder, mark, base_url, point = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 text = (folder / "event.yaml").read_text()
@@ -223,20 +224,20 @@ class Os:
 
 
 if point == "tree half written":
-    feeds.publish.release._fsync_written = die
+    feeds.publish.store._fsync_written = die
 elif point == "tree written, ledger not":
     feeds.ledger.LedgerFile.write = die
 elif point == "log line half written":
-    feeds.ledger.os = Os()
+    feeds.ledger.files.os = Os()
 elif point == "snapshot written to a temporary file":
-    feeds.ledger.COMPACT_AFTER = 0
-    feeds.ledger.os = Os()
-    feeds.ledger.os.target = "event.ledger.json"
+    feeds.ledger.files.COMPACT_AFTER = 0
+    feeds.ledger.files.os = Os()
+    feeds.ledger.files.os.target = "event.ledger.json"
 elif point == "ledger written, pointer not":
-    feeds.publish.release.ReleaseStore.point = die
+    feeds.publish.store.ReleaseStore.point = die
 elif point == "new pointer made, not switched":
-    feeds.publish.release.os = Os()
-    feeds.publish.release.os.target = "current"
+    feeds.publish.store.os = Os()
+    feeds.publish.store.os.target = "current"
 release_event(settings, second)
 print("the release finished: the kill point was never reached")
 """

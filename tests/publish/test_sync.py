@@ -316,9 +316,14 @@ def test_renamed_track_and_speaker_with_alias_keep_bytes_under_both_urls(
 READ_ONLY_SCRIPT = """
 import sys
 from pathlib import Path
-from feeds.publish.publication import load_publication
 from feeds.config import Settings
-publication, warning = load_publication(Settings(Path(sys.argv[1]), Path(sys.argv[2])))
+from feeds.load import load_event
+from feeds.publish.publication import Publication
+from feeds.publish.record import sync_ledger
+settings = Settings(Path(sys.argv[1]), Path(sys.argv[2]))
+event = load_event(settings.event_file, settings.max_event_bytes)
+ledger, warning = sync_ledger(event, settings)
+publication = Publication(event, ledger, settings)
 print(warning)
 print(publication.body("conference", "https://x").data.count(b"BEGIN:VEVENT"))
 """
