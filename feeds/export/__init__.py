@@ -41,7 +41,7 @@ from ..publish.publisher import Publisher
 from ..publish.release import file_for
 from ..render.links import VENDORS, subscribe_path
 from ..text import SLUG
-from ..web import EXPORT_ENVIRON
+from ..web.context import EXPORT_ENVIRON
 
 META = ".feeds"
 MANIFEST = "manifest.json"

@@ -267,7 +267,7 @@ def test_an_unexpected_error_is_a_plain_500_without_details(
     def broken(*args: object) -> None:
         raise OSError(f"cannot read {secret}")
 
-    monkeypatch.setattr("feeds.web.session_rows", broken)
+    monkeypatch.setattr("feeds.web.items.session_rows", broken)
     response = client.get("/tracks/systems")
     assert response.status_code == 500
     assert response.mimetype == "text/plain"
