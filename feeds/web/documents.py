@@ -18,8 +18,9 @@ from ..render.links import webcal_url
 from ..render.qr import qr_path, qr_svg
 from ..text import is_id
 from .context import base_url, published, publisher
+from .feeds import NO_SUCH_FEED
 from .responses import SVG_POLICY, SVG_TYPE, conditional_answer, json_answer, plain
-from .routing import ReadOnlyBlueprint
+from .routing import ReadOnlyBlueprint, item_qr_rule
 from .selection import custom_links, requested_selection
 
 bp = ReadOnlyBlueprint("documents", __name__)
@@ -95,7 +96,7 @@ def serve_qr(path: str) -> Response:
     key = publication.lookup(path)
     feed = publication.feeds.get(key) if key is not None else None
     if key is None or feed is None:
-        return plain("No such feed. The list of feeds is at /.", 404)
+        return plain(NO_SUCH_FEED, 404)
     return qr_answer(qr_svg(webcal_url(base_url() + feed.path)), publication, key)
 
 
@@ -108,12 +109,12 @@ def conference_qr() -> Response:
 def item_qr(kind: str, ident: str) -> Response:
     """Serve the QR code for subscribing to one track's, speaker's or session's feed."""
     if not is_id(ident):
-        return plain("No such feed. The list of feeds is at /.", 404)
+        return plain(NO_SUCH_FEED, 404)
     return serve_qr(feed_path(feed_key(kind, ident)))
 
 
 for _kind in KINDS:
-    bp.add_url_rule(qr_path(feed_key(_kind, "<ident>")), f"{_kind}_qr", item_qr, defaults={"kind": _kind})
+    bp.add_url_rule(item_qr_rule(_kind), f"{_kind}_qr", item_qr, defaults={"kind": _kind})
 
 
 @bp.get("/healthz")

@@ -29,7 +29,7 @@ def serve_feed(path: str) -> Response:
     """Return the feed at a URL path from the served release, following aliases without redirecting."""
     found = publisher().feed(path, base_url())
     if found is None:
-        published()
+        published()  # without a publication the answer is its 503, not a 404
         return plain(NO_SUCH_FEED, 404)
     key, body = found
     download = ""

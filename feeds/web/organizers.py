@@ -14,6 +14,7 @@ from ..render.links import (
     feed_links,
     google_cid_warning,
     render_snippet,
+    subscribe_path,
     with_alarm_links,
 )
 from ..render.metadata import PageMeta
@@ -72,7 +73,7 @@ def forward_page(vendor: str, links: SubscribeLinks, target: str) -> Response:
     return page("forward.html", target=target, vendor=label, links=links, meta=meta)
 
 
-@bp.get("/subscribe/<vendor>/<path:target>")
+@bp.get(subscribe_path("<vendor>", "<path:target>"))
 def subscribe_relay(vendor: str, target: str) -> Response:
     """Forward to a calendar app's subscribe link for a feed: the https buttons of e-mails point here."""
     publication = published()
@@ -109,7 +110,7 @@ def preview_page() -> Response:
     pub = publisher()
     if not pub.settings.preview:
         return not_found("There is no such page.")
-    published()
+    published()  # without a publication the answer is its 503
     return page(
         "draft.html",
         changes=[describe(change).strip() for change in pub.draft_changes],

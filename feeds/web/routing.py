@@ -9,6 +9,7 @@ from flask.typing import RouteCallable
 from werkzeug.routing import BaseConverter
 
 from ..catalog import feed_key, feed_path, page_path
+from ..render.qr import qr_path
 
 # Every route, static files included, answers these methods and no other (no automatic OPTIONS either).
 READ_METHODS = ("GET", "HEAD")
@@ -45,3 +46,8 @@ def item_feed_rule(kind: str) -> str:
 def item_page_rule(kind: str) -> str:
     """Return the URL rule of the pages of one kind of item: '/tracks/<slug:ident>' for 'track'."""
     return page_path(feed_key(kind, "<slug:ident>"))
+
+
+def item_qr_rule(kind: str) -> str:
+    """Return the URL rule of the QR codes of one kind of item's feeds: '/qr/tracks/<ident>.svg' for 'track'."""
+    return qr_path(feed_key(kind, "<ident>"))
