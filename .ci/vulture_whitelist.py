@@ -50,3 +50,6 @@ _.cats  # feeds/render/ics.py
 
 # signal.signal calls a handler with the signal number and the frame.
 _.signum  # deploy/serve_nginx.py stop()
+
+# Flask's add_url_rule signature, kept by ReadOnlyBlueprint, which never adds an automatic OPTIONS.
+_.provide_automatic_options  # feeds/web/routing.py

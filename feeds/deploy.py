@@ -22,7 +22,6 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import create_app
 from .catalog import CONFERENCE, split_key
 from .export import (
     META,
@@ -38,6 +37,7 @@ from .export import (
 )
 from .publish.publisher import Publisher
 from .render.qr import qr_path
+from .web.app import create_web_app
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "nginx" / "feeds.conf"
@@ -232,7 +232,7 @@ def load_app(event_file: Path | None) -> Flask:
     config: dict[str, object] = {"RELOAD_SECONDS": 10**9, "SETTLE_SECONDS": 0}
     if event_file is not None:
         config["EVENT_FILE"] = str(event_file)
-    return create_app(config)
+    return create_web_app(config)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-import feeds.web
+import feeds.web.selection
 from benchmarks.generate import render_event_yaml
 from benchmarks.run import Gunicorn
 from feeds import create_app
 from feeds.deploy import NGINX, DeployError, Limits, Nginx, describe_service, load_app, render_site
 from feeds.export import MANIFEST, META, REPLAYED_HEADERS, ExportReport, export_event
-from feeds.web import MAX_CUSTOM_IDS
+from feeds.web.selection import MAX_CUSTOM_IDS
 
 from .support.paths import REAL_EVENT
 from .support.servers import Server, free_port
@@ -580,13 +580,13 @@ def test_a_query_of_many_unknown_ids_costs_one_suggestion(tmp_path: Path, monkey
     shutil.copy(REAL_EVENT, event)
     client = create_app({"EVENT_FILE": str(event), "BASE_URL": BASE, "RELOAD_SECONDS": 3600}).test_client()
     calls: list[str] = []
-    real = feeds.web.suggest
+    real = feeds.web.selection.suggest
 
     def counted(wrong: str, choices: list[str]) -> str:
         calls.append(wrong)
         return real(wrong, choices)
 
-    monkeypatch.setattr(feeds.web, "suggest", counted)
+    monkeypatch.setattr(feeds.web.selection, "suggest", counted)
     query = "session=" + ",".join(f"flux{n}" for n in range(MAX_CUSTOM_IDS))
     answer = client.get(f"/custom.ics?{query}")
     assert answer.status_code == 404

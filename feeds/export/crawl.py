@@ -26,7 +26,7 @@ from ..publish.publication import Publication
 from ..publish.publisher import Publisher
 from ..publish.release import file_for
 from ..render.links import VENDORS, subscribe_path
-from ..web import EXPORT_ENVIRON
+from ..web.context import EXPORT_ENVIRON
 from .progress import Progress
 from .report import ExportedFile, ExportError, check_base_url
 

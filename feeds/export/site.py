@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from .. import create_app
 from ..publish.publication import Publication
 from ..publish.publisher import Publisher
+from ..web.app import create_web_app
 from .crawl import MISSING_FEED, MISSING_PAGE, Crawl, crawl_pages, fetch, fetch_error_page, seed_pages
 from .nginx import render_nginx_conf
 from .notes import render_deploy_notes
@@ -218,7 +218,7 @@ def export_event(
     quiet = logging.NullHandler()  # problems are reported by the caller, once
     logger.addHandler(quiet)
     try:
-        app = create_app(config)
+        app = create_web_app(config)
         report = export_site(app, outdir, progress, builder=builder)
         warning: str = app.extensions["feeds"].status.warning
     finally:

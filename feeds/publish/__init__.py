@@ -7,7 +7,7 @@ Its modules each do one job; imports point down the list:
 - store: the release folder, writing releases and pointing `current` at the newest;
 - release: one release as a reader sees it, its manifest and lazily read feed bodies;
 - review: what a draft would change and what looks like a costly mistake (holds);
-- watch: the watch lock and the verdict the watcher shares with the other workers;
+- verdict: the watch lock and the verdict the watcher shares with the other workers;
 - publication: `Publication`, every feed of one (event, ledger), pure;
 - parts: the rendered VEVENTs shared by every feed and publication.
 """

@@ -23,7 +23,7 @@ from .parts import PartCache
 from .publication import FeedBody, Publication
 from .release import META, PAGES, Release
 from .store import MAX_PAGE_SESSIONS, release_folder
-from .watch import WatchLock
+from .verdict import WatchLock
 from .watcher import Status, Watcher
 
 log = logging.getLogger("feeds")
@@ -47,7 +47,7 @@ class Publisher:
         self._last_check = float("-inf")
         self._lock = threading.Lock()
         self._build = threading.Lock()
-        # Set by create_app; called by the watcher to write each release's pages as files (see write_pages).
+        # Set by feeds.create_app; called by the watcher to write each release's pages as files (see write_pages).
         self.page_renderer: Callable[[], Mapping[str, tuple[bytes, str]]] | None = None
         self.write_pages = False  # gunicorn's workers turn it on (feeds/gunicorn_conf.py)
         self.check(force=True)

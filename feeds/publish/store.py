@@ -45,7 +45,7 @@ from .release import (
     file_for,
     read_release,
 )
-from .watch import Verdict
+from .verdict import Verdict
 
 log = logging.getLogger("feeds")
 

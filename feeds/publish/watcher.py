@@ -29,7 +29,7 @@ from .record import LedgerCache, next_expiry, release_event, sync_ledger
 from .release import Release
 from .review import Hold, describe, find_holds
 from .store import ReleaseStore
-from .watch import Verdict
+from .verdict import Verdict
 
 log = logging.getLogger("feeds")
 

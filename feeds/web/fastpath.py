@@ -4,7 +4,7 @@ Calendar clients poll every feed all day, and Flask's routing, request context
 and after-request hook cost a feed request about as much as the rest of its
 work. This layer answers the requests it is sure of with the very status,
 headers and body the Flask route sends (the headers are taken once per feed
-body from the route's own response objects; tests/test_fastpath.py compares
+body from the route's own response objects; tests/web/test_fastpath.py compares
 every answer) and passes everything else to Flask: other methods, query
 strings, paths not in the exact shape of a feed URL, unknown feeds, no
 publication, and a base URL derived from each request.
@@ -18,25 +18,30 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..cache import BoundedCache
+from ..catalog import CONFERENCE, KINDS, feed_path, kind_prefix
 from ..publish.publication import FeedBody
 from ..publish.publisher import Publisher
 from ..text import is_id
-from . import add_security_headers, calendar_answer, not_modified
+from .responses import add_security_headers, not_modified, validated_answer
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger("feeds")
-# Prepared answers kept: more than any event's feeds and aliases; past it the table starts again.
+# Prepared answers kept: more than any event's feeds and aliases.
 MAX_ANSWERS = 100_000
 
-# The paths of web.item_feed's route, /<any(tracks, speakers, sessions):kind>/<ident>.ics.
-ITEM_FEED_PATH = re.compile(r"/(?:tracks|speakers|sessions)/(?P<ident>[^/]+)\.ics")
+CONFERENCE_FEED_PATH = feed_path(CONFERENCE)
+# The paths of the item feed routes (routing.item_feed_rule): /tracks/<ident>.ics, /speakers/..., /sessions/...
+ITEM_FEED_PATH = re.compile(
+    "(?:" + "|".join(re.escape(kind_prefix(kind)) for kind in KINDS) + r")/(?P<ident>[^/]+)\.ics"
+)
 
 
 def is_feed_path(path: str) -> bool:
     """Return whether a path has exactly the shape the feed routes serve: /conference.ics or /<kind>/<id>.ics."""
-    if path == "/conference.ics":
+    if path == CONFERENCE_FEED_PATH:
         return True
     found = ITEM_FEED_PATH.fullmatch(path)
     return found is not None and is_id(found["ident"])
@@ -53,7 +58,7 @@ class Answer:
 
 def wsgi_answer(body: FeedBody, current: bool) -> tuple[str, list[tuple[str, str]]]:
     """Return the status and headers the Flask route sends for body, after-request hook included."""
-    response = add_security_headers(calendar_answer(body, current))
+    response = add_security_headers(validated_answer(body, current))
     # Only a Location header would make werkzeug read the request's environment here.
     return response.status, response.get_wsgi_headers({}).to_wsgi_list()
 
@@ -69,7 +74,7 @@ class FeedFastPath:
     def __init__(self, app: WSGIApplication, publisher: Publisher) -> None:
         self.app = app
         self.publisher = publisher
-        self._answers: dict[str, Answer] = {}
+        self._answers: BoundedCache[str, Answer] = BoundedCache(MAX_ANSWERS)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer a feed request, or pass it on unchanged."""
@@ -103,7 +108,6 @@ class FeedFastPath:
         body = found[1]
         answer = self._answers.get(path)
         if answer is None or answer.body is not body:
-            if len(self._answers) > MAX_ANSWERS:
-                self._answers.clear()
-            answer = self._answers[path] = prepare_answer(body)
+            answer = prepare_answer(body)
+            self._answers.put(path, answer)
         return answer

@@ -35,7 +35,7 @@ from feeds.export import (
 )
 from feeds.publish.publication import Publication
 from feeds.publish.release import file_for
-from feeds.web import EXPORT_ENVIRON
+from feeds.web.context import EXPORT_ENVIRON
 
 from ..support.paths import REAL_EVENT, SMALL_EVENT
 from ..support.servers import free_port

@@ -20,7 +20,7 @@ from icalendar import Calendar
 from feeds import cli
 from feeds.ledger import LedgerFile, parse_ledger
 from feeds.publish.store import ReleaseStore
-from feeds.publish.watch import WatchLock
+from feeds.publish.verdict import WatchLock
 from feeds.render import ics
 
 from ..support.paths import Clock

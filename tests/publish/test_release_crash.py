@@ -32,7 +32,7 @@ from feeds.ledger import Ledger, LedgerFile
 from feeds.publish.publication import etag_of, revision_name
 from feeds.publish.release import Release
 from feeds.publish.store import ReleaseStore
-from feeds.publish.watch import WatchLock
+from feeds.publish.verdict import WatchLock
 
 from ..support.paths import ROOT
 from ..support.servers import Server, fetch, free_port

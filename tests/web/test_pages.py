@@ -18,7 +18,8 @@ from feeds.catalog import feed_path
 from feeds.publish.publication import Publication
 from feeds.publish.publisher import Publisher
 from feeds.render.links import feed_links, google_subscribe_url, subscribe_links
-from feeds.web import EXPORT_ENVIRON, MAX_CUSTOM_IDS
+from feeds.web.context import EXPORT_ENVIRON
+from feeds.web.selection import MAX_CUSTOM_IDS
 
 from ..support.paths import FIRST_PUBLISHED, REAL_EVENT, SMALL_EVENT, Clock
 

@@ -267,7 +267,7 @@ def test_an_unexpected_error_is_a_plain_500_without_details(
     def broken(*args: object) -> None:
         raise OSError(f"cannot read {secret}")
 
-    monkeypatch.setattr("feeds.web.session_rows", broken)
+    monkeypatch.setattr("feeds.web.items.session_rows", broken)
     response = client.get("/tracks/systems")
     assert response.status_code == 500
     assert response.mimetype == "text/plain"
@@ -278,3 +278,40 @@ def test_an_unexpected_error_is_a_plain_500_without_details(
     # The log has what the operator needs, under the digest the client saw.
     digest = text[len("Internal error (") :].split(")", 1)[0]
     assert any(digest in record.getMessage() and record.exc_info for record in caplog.records)
+
+
+# Headers that describe a body, which a 304 has not: every other header of the 200 is repeated.
+BODY_HEADERS = {"Content-Length", "Content-Type", "Content-Disposition", "Content-Encoding"}
+
+
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast path", "flask"])
+@pytest.mark.parametrize(
+    "path",
+    ["/conference.ics", "/sessions/engines.ics?download=1", "/schedule.xml", "/changes.atom", "/qr/conference.svg"],
+)
+def test_a_304_carries_the_headers_of_its_200(
+    make_app: Callable[..., Flask], event_dir: Path, path: str, fast_path: bool
+) -> None:
+    client = make_app(event_dir / "event.yaml", FAST_PATH=fast_path).test_client()
+    full = client.get(path)
+    assert full.status_code == 200
+    for ask in ({"If-None-Match": full.headers["ETag"]}, {"If-Modified-Since": full.headers["Last-Modified"]}):
+        again = client.get(path, headers=ask)
+        assert again.status_code == 304, ask
+        assert {name: again.headers[name] for name, _ in again.headers} == {
+            name: full.headers[name] for name, _ in full.headers if name not in BODY_HEADERS
+        }, ask
+
+
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast path", "flask"])
+def test_a_page_has_no_validators_so_a_conditional_request_gets_the_same_200(
+    make_app: Callable[..., Flask], event_dir: Path, fast_path: bool
+) -> None:
+    client = make_app(event_dir / "event.yaml", FAST_PATH=fast_path).test_client()
+    full = client.get("/tracks/systems")
+    assert full.status_code == 200 and "ETag" not in full.headers and "Last-Modified" not in full.headers
+    again = client.get(
+        "/tracks/systems", headers={"If-None-Match": "*", "If-Modified-Since": "Tue, 01 Jan 2030 00:00:00 GMT"}
+    )
+    assert again.status_code == 200
+    assert list(again.headers.items()) == list(full.headers.items())

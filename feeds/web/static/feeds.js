@@ -228,7 +228,7 @@
 
   function setVendorLinks(list, query) {
     list.querySelectorAll("a[data-vendor]").forEach(function (link) {
-      link.href = "/subscribe/" + link.getAttribute("data-vendor") + "/custom?" + query;
+      link.href = link.getAttribute("href").split("?")[0] + "?" + query;
     });
   }
 
@@ -250,7 +250,7 @@
     }).forEach(function (id) {
       var item = document.createElement("li");
       var link = document.createElement("a");
-      link.href = "/sessions/" + encodeURIComponent(id);
+      link.href = section.getAttribute("data-sessions") + encodeURIComponent(id);
       link.textContent = stars[id][0] || id;
       item.appendChild(link);
       list.appendChild(item);
@@ -267,14 +267,14 @@
       return;
     }
     var query = "session=" + ids.join(",");
-    var address = holder.getAttribute("data-base") + "/custom.ics?" + query;
+    var address = holder.getAttribute("data-feed") + "?" + query;
     setVendorLinks(holder.querySelector(".apps"), query);
     var reminder = holder.querySelector(".reminder .apps");
     var alarm = reminder.getAttribute("data-alarm");
     setVendorLinks(reminder, query + "&alarm=" + alarm);
     holder.querySelector(".reminder-url code").textContent = address + "&alarm=" + alarm;
     holder.querySelector(".mine-url").value = address;
-    holder.querySelector(".qr img").src = "/qr/custom.svg?" + query;
+    holder.querySelector(".qr img").src = holder.getAttribute("data-qr") + "?" + query;
   }
 
   // Filters and search over the server-rendered agenda.
@@ -391,12 +391,13 @@
 
   // During the event, the home page opens on today's agenda.
   function openToday() {
-    if (window.location.pathname !== "/" || window.location.search || window.location.hash) {
+    var days = document.querySelector("nav.days");
+    if (!days || window.location.pathname !== days.getAttribute("data-home") || window.location.search || window.location.hash) {
       return;
     }
     var zone = document.body.getAttribute("data-zone");
     var today = parts(new Date(), zone).day_key;
-    var link = document.querySelector('nav.days a[href="/days/' + today + '"]');
+    var link = days.querySelector('a[href="' + days.getAttribute("data-days") + today + '"]');
     if (link) {
       window.location.replace(link.href);
     }

@@ -1,0 +1,70 @@
+"""The calendar feeds: /conference.ics, one per track, speaker and session, and the custom feed of a query."""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+from ..catalog import CONFERENCE, KINDS, feed_key, feed_path
+from ..publish.publication import FeedBody, etag_of
+from ..render.ics import add_alarms
+from ..text import is_id
+from .context import base_url, published, publisher, requested_alarm
+from .responses import conditional_answer, plain
+from .routing import ReadOnlyBlueprint, item_feed_rule
+from .selection import requested_selection
+
+bp = ReadOnlyBlueprint("feeds", __name__)
+NO_SUCH_FEED = "No such feed. The list of feeds is at /."
+
+
+def with_alarm(body: FeedBody, minutes: int | None) -> FeedBody:
+    """Return the feed with a reminder minutes before every session that is not cancelled (None: unchanged)."""
+    if minutes is None:
+        return body
+    data = add_alarms(body.data, minutes)
+    return FeedBody(data, etag_of(data), body.last_modified)
+
+
+def serve_feed(path: str) -> Response:
+    """Return the feed at a URL path from the served release, following aliases without redirecting."""
+    found = publisher().feed(path, base_url())
+    if found is None:
+        published()  # without a publication the answer is its 503, not a 404
+        return plain(NO_SUCH_FEED, 404)
+    key, body = found
+    download = ""
+    if key.startswith("session:") and request.args.get("download") == "1":
+        download = key.partition(":")[2] + ".ics"
+    return conditional_answer(with_alarm(body, requested_alarm()), download=download)
+
+
+@bp.get(feed_path(CONFERENCE))
+def conference_feed() -> Response:
+    """Serve every session."""
+    return serve_feed(feed_path(CONFERENCE))
+
+
+def item_feed(kind: str, ident: str) -> Response:
+    """Serve one track's, speaker's or session's feed."""
+    if not is_id(ident):
+        return plain(NO_SUCH_FEED, 404)
+    return serve_feed(feed_path(feed_key(kind, ident)))
+
+
+for _kind in KINDS:
+    bp.add_url_rule(item_feed_rule(_kind), f"{_kind}_feed", item_feed, defaults={"kind": _kind})
+
+
+@bp.get("/custom.ics")
+def custom_feed() -> Response:
+    """Serve the union of the chosen tracks, speakers and sessions."""
+    publication = published()
+    selection = requested_selection(publication)
+    if selection.problem:
+        return plain(selection.problem, selection.status)
+    if not selection.keys:
+        return plain(
+            "An empty custom feed: choose ids, e.g. /custom.ics?track=ID&speaker=ID&session=ID (build one at /).", 404
+        )
+    alarm = requested_alarm()
+    return conditional_answer(with_alarm(publication.custom_body(selection.keys, base_url()), alarm))
