@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from .model import Event, Session
 
 CONFERENCE = "conference"
+# The addresses that are not one item's: documents beside the feeds, the custom feed, the service's status.
+SCHEDULE_XML = "/schedule.xml"
+SCHEDULE_JSON = "/schedule.json"
+CHANGES_FEED = "/changes.atom"
+CUSTOM_FEED = "/custom.ics"
+HEALTH = "/healthz"
 KINDS = ("track", "speaker", "session")
 
 

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from ..catalog import split_key
+from ..catalog import HEALTH, split_key
 from ..publish.publication import Publication
 from ..publish.publisher import Publisher
 from ..publish.release import file_for
@@ -31,7 +31,7 @@ from .progress import Progress
 from .report import ExportedFile, ExportError, check_base_url
 
 # Pages that describe the running process, not the schedule; a snapshot of them would mislead.
-DYNAMIC_PATHS = frozenset({"/healthz"})
+DYNAMIC_PATHS = frozenset({HEALTH})
 # Response headers the static server must repeat (Content-Type is handled by nginx's types).
 REPLAYED_HEADERS = (
     "Cache-Control",

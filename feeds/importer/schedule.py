@@ -9,6 +9,7 @@ from functools import cache
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
+from ..catalog import kind_prefix
 from ..render.frab import PLENARY
 from ..text import (
     ADD_TO_CALENDAR,
@@ -96,8 +97,8 @@ class OwnLinks:
     others: int = 0
 
 
-def _tail(href: str, base: str, folder: str) -> str:
-    prefix = f"{base}/{folder}/"
+def _tail(href: str, base: str, kind: str) -> str:
+    prefix = f"{base}{kind_prefix(kind)}/"
     if not href.startswith(prefix):
         return ""
     ident = unquote(href[len(prefix) :])
@@ -111,7 +112,7 @@ def read_links(links: list[tuple[str, str]]) -> OwnLinks:
     for title, href in links:
         if title == SESSION_PAGE:
             path = urlsplit(href).path
-            head, _, ident = path.rpartition("/sessions/")
+            head, _, ident = path.rpartition(kind_prefix("session") + "/")
             if is_id(ident):
                 base = href[: len(href) - len(path)] + head
                 found.session_id = ident
@@ -120,8 +121,8 @@ def read_links(links: list[tuple[str, str]]) -> OwnLinks:
             continue
         if base and title == ADD_TO_CALENDAR and href.endswith(".ics"):
             continue
-        speaker = _tail(href, base, "speakers") if base else ""
-        track = _tail(href, base, "tracks") if base else ""
+        speaker = _tail(href, base, "speaker") if base else ""
+        track = _tail(href, base, "track") if base else ""
         if speaker and title.startswith(SPEAKER_LINK):
             found.speakers.append((speaker, title[len(SPEAKER_LINK) :]))
         elif track and title.startswith(TRACK_LINK):

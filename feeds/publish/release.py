@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cache import BoundedCache
+from ..catalog import CHANGES_FEED, SCHEDULE_JSON, SCHEDULE_XML
 from ..ledger import Ledger
 from ..model import Event
 from ..render.atom import changes_modified, render_changes
@@ -49,9 +50,9 @@ ATOM_TYPE = "application/atom+xml; charset=utf-8"
 
 # The schedule documents a release holds besides the feeds: path -> (render, Last-Modified, Content-Type).
 DOCUMENTS: dict[str, tuple[Callable[[Publication, str], bytes], Callable[[Publication], datetime], str]] = {
-    "/schedule.xml": (render_schedule_xml, schedule_modified, XML_TYPE),
-    "/schedule.json": (render_schedule_json, schedule_modified, JSON_TYPE),
-    "/changes.atom": (render_changes, changes_modified, ATOM_TYPE),
+    SCHEDULE_XML: (render_schedule_xml, schedule_modified, XML_TYPE),
+    SCHEDULE_JSON: (render_schedule_json, schedule_modified, JSON_TYPE),
+    CHANGES_FEED: (render_changes, changes_modified, ATOM_TYPE),
 }
 
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from ..catalog import CONFERENCE, Feed, feed_key, list_feeds, split_key
+from ..catalog import CONFERENCE, CUSTOM_FEED, KINDS, Feed, feed_key, feed_path, kind_prefix, list_feeds, split_key
 from ..model import Event
+from ..text import SLUG
 
 GOOGLE_SUBSCRIBE = "https://calendar.google.com/calendar/r?cid="
 OUTLOOK_COM = "https://outlook.live.com/calendar/0/addfromweb"
@@ -50,7 +51,14 @@ VENDOR_LABELS = {
 }
 VENDORS = tuple(VENDOR_LABELS)
 # A feed address: the base URL, then the feed's path; custom feeds carry their query.
-FEED_TAIL = re.compile(r"/(conference|custom|(?:tracks|speakers|sessions)/[a-z0-9]+(?:-[a-z0-9]+)*)\.ics(\?[^#]*)?$")
+_FEED_NAMES = "|".join(
+    [
+        feed_path(CONFERENCE).removesuffix(".ics")[1:],
+        CUSTOM_FEED.removesuffix(".ics")[1:],
+        *(f"{kind_prefix(kind)[1:]}/{SLUG.pattern}" for kind in KINDS),
+    ]
+)
+FEED_TAIL = re.compile(rf"/(?P<target>{_FEED_NAMES})\.ics(?:\?(?P<query>[^#]*))?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +99,7 @@ def relay_url(url: str, vendor: str) -> str:
     found = FEED_TAIL.search(url)
     if found is None or not url.startswith(("https://", "http://")):
         raise ValueError(f"expected the address of a feed of this service, got {url!r}")
-    return url[: found.start()] + subscribe_path(vendor, found[1], (found[2] or "").removeprefix("?"))
+    return url[: found.start()] + subscribe_path(vendor, found["target"], found["query"] or "")
 
 
 def encode(value: str) -> str:

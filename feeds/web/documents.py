@@ -11,7 +11,7 @@ from weakref import WeakKeyDictionary
 from flask import Response
 
 from ..cache import BoundedCache
-from ..catalog import CONFERENCE, KINDS, feed_key, feed_path
+from ..catalog import CHANGES_FEED, CONFERENCE, HEALTH, KINDS, SCHEDULE_JSON, SCHEDULE_XML, feed_key, feed_path
 from ..publish.publication import FeedBody, Publication, etag_of
 from ..publish.release import DOCUMENTS
 from ..render.links import webcal_url
@@ -52,22 +52,22 @@ def serve_document(path: str) -> Response:
     return conditional_answer(body, content_type=DOCUMENTS[path][2])
 
 
-@bp.get("/schedule.xml")
+@bp.get(SCHEDULE_XML)
 def schedule_xml() -> Response:
     """Serve the schedule in the frab XML format (Giggity, ConfClerk, room displays, recording)."""
-    return serve_document("/schedule.xml")
+    return serve_document(SCHEDULE_XML)
 
 
-@bp.get("/schedule.json")
+@bp.get(SCHEDULE_JSON)
 def schedule_json() -> Response:
     """Serve the schedule in the frab/pretalx JSON format."""
-    return serve_document("/schedule.json")
+    return serve_document(SCHEDULE_JSON)
 
 
-@bp.get("/changes.atom")
+@bp.get(CHANGES_FEED)
 def changes_feed() -> Response:
     """Serve the Atom feed of schedule changes, newest first."""
-    return serve_document("/changes.atom")
+    return serve_document(CHANGES_FEED)
 
 
 def qr_answer(data: bytes, publication: Publication, key: str | None) -> Response:
@@ -117,7 +117,7 @@ for _kind in KINDS:
     bp.add_url_rule(item_qr_rule(_kind), f"{_kind}_qr", item_qr, defaults={"kind": _kind})
 
 
-@bp.get("/healthz")
+@bp.get(HEALTH)
 def healthz() -> Response:
     """Report the release served, and what the event file on disk is (broken, held, a draft), as JSON."""
     pub = publisher()

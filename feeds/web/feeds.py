@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from ..catalog import CONFERENCE, KINDS, feed_key, feed_path
+from ..catalog import CONFERENCE, CUSTOM_FEED, KINDS, feed_key, feed_path
 from ..publish.publication import FeedBody, etag_of
 from ..render.ics import add_alarms
 from ..text import is_id
@@ -55,7 +55,7 @@ for _kind in KINDS:
     bp.add_url_rule(item_feed_rule(_kind), f"{_kind}_feed", item_feed, defaults={"kind": _kind})
 
 
-@bp.get("/custom.ics")
+@bp.get(CUSTOM_FEED)
 def custom_feed() -> Response:
     """Serve the union of the chosen tracks, speakers and sessions."""
     publication = published()
@@ -64,7 +64,8 @@ def custom_feed() -> Response:
         return plain(selection.problem, selection.status)
     if not selection.keys:
         return plain(
-            "An empty custom feed: choose ids, e.g. /custom.ics?track=ID&speaker=ID&session=ID (build one at /).", 404
+            f"An empty custom feed: choose ids, e.g. {CUSTOM_FEED}?track=ID&speaker=ID&session=ID (build one at /).",
+            404,
         )
     alarm = requested_alarm()
     return conditional_answer(with_alarm(publication.custom_body(selection.keys, base_url()), alarm))
