@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, url_for
 
-from ..catalog import CONFERENCE, feed_key, feed_name, page_path
+from ..catalog import CONFERENCE, feed_key, feed_name, page_path, split_key
+from ..model import Session
 from ..publish.publication import Publication
 from ..render.agenda import by_name, session_rows
 from ..render.links import google_event_url, webcal_url
@@ -72,25 +75,16 @@ def track_page(ident: str) -> Response:
     track = event.track(ident)
     if track is None:
         return not_found(f"There is no track '{shown_id(ident)}'.")
-    key = feed_key("track", track.id)
-    if track.id != ident:
-        return redirect_answer(page_path(key), 301)
-    sessions = [s for s in event.sessions if track in event.session_tracks(s)]
-    base = base_url()
-    feed = publication.feeds[key]
-    meta = PageMeta(
-        title=f"{track.name} · {event.info.name}",
+    return _sessions_page(
+        publication,
+        feed_key("track", track.id),
+        ident,
+        [s for s in event.sessions if track in event.session_tracks(s)],
+        title=track.name,
         description=summary(track.description) or f"The {track.name} track of {event.info.name}, as a calendar.",
-        url=base + page_path(key),
-        feed_url=base + feed.path,
-        feed_title=feed.title,
-    )
-    return page(
-        "track.html",
-        meta=meta,
+        subscribe=f"Subscribe to {track.name}",
+        template="track.html",
         track=track,
-        rows=session_rows(publication, sessions),
-        panel=item_panel(feed, base, f"Subscribe to {track.name}"),
     )
 
 
@@ -102,25 +96,49 @@ def speaker_page(ident: str) -> Response:
     speaker = event.speaker(ident)
     if speaker is None:
         return not_found(f"There is no speaker '{shown_id(ident)}'.")
-    key = feed_key("speaker", speaker.id)
-    if speaker.id != ident:
+    return _sessions_page(
+        publication,
+        feed_key("speaker", speaker.id),
+        ident,
+        [s for s in event.sessions if speaker.id in s.speakers],
+        title=speaker.name,
+        description=summary(speaker.bio or speaker.credit) or speaker.name,
+        subscribe=f"Subscribe to {speaker.name}'s sessions",
+        template="speaker.html",
+        speaker=speaker,
+    )
+
+
+def _sessions_page(
+    publication: Publication,
+    key: str,
+    ident: str,
+    sessions: list[Session],
+    *,
+    title: str,
+    description: str,
+    subscribe: str,
+    template: str,
+    **context: Any,
+) -> Response:
+    """Return the page of a track or speaker: its sessions and its feed's subscribe panel (an alias redirects)."""
+    if split_key(key)[1] != ident:
         return redirect_answer(page_path(key), 301)
-    sessions = [s for s in event.sessions if speaker.id in s.speakers]
     base = base_url()
     feed = publication.feeds[key]
     meta = PageMeta(
-        title=f"{speaker.name} · {event.info.name}",
-        description=summary(speaker.bio or speaker.credit) or speaker.name,
+        title=f"{title} · {publication.event.info.name}",
+        description=description,
         url=base + page_path(key),
         feed_url=base + feed.path,
         feed_title=feed.title,
     )
     return page(
-        "speaker.html",
+        template,
         meta=meta,
-        speaker=speaker,
         rows=session_rows(publication, sessions),
-        panel=item_panel(feed, base, f"Subscribe to {speaker.name}'s sessions"),
+        panel=item_panel(feed, base, subscribe),
+        **context,
     )
 
 
