@@ -22,7 +22,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .catalog import CONFERENCE, split_key
+from .catalog import CONFERENCE, page_path, split_key
 from .export import (
     META,
     ExportedFile,
@@ -75,8 +75,8 @@ def sample_paths(app: Flask) -> list[str]:
     first: dict[str, str] = {}
     for key in sorted(set(publication.paths.values())):
         first.setdefault(split_key(key)[0], key)
-    feed_pages = {f"/{kind}s/{ident}" for kind, ident in map(split_key, publication.paths.values()) if ident}
-    kept_pages = {f"/{kind}s/{split_key(key)[1]}" for kind, key in first.items() if kind != CONFERENCE}
+    feed_pages = {page_path(key) for key in publication.paths.values() if split_key(key)[1]}
+    kept_pages = {page_path(key) for kind, key in first.items() if kind != CONFERENCE}
     pages = [page for page in seed_pages(app, publication) if page not in feed_pages or page in kept_pages]
     feeds = [path for path, key in sorted(publication.paths.items()) if key in first.values()]
     return list(dict.fromkeys([*feeds, *pages, *(qr_path(key) for key in first.values())]))

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from ..catalog import HEALTH, split_key
+from ..catalog import HEALTH, page_path, split_key
 from ..publish.publication import Publication
 from ..publish.publisher import Publisher
 from ..publish.release import file_for
@@ -156,9 +156,9 @@ def seed_pages(app: Flask, publication: Publication) -> list[str]:
     for key in sorted(set(publication.paths.values())):
         kind, ident = split_key(key)
         if ident:
-            pages.append(f"/{kind}s/{ident}")
+            pages.append(page_path(key))
         # The https buttons of e-mail snippets: static pages that forward to each calendar app.
-        target = f"{kind}s/{ident}" if ident else kind
+        target = page_path(key)[1:] if ident else kind
         pages += [subscribe_path(vendor, target) for vendor in VENDORS]
     for folder, url in _static_folders(app):
         for file in sorted(path for path in folder.rglob("*") if path.is_file()):

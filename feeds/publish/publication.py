@@ -12,7 +12,7 @@ from datetime import date, datetime
 from functools import cached_property
 
 from ..cache import BoundedCache
-from ..catalog import CONFERENCE, Feed, feed_name, feed_path, list_feeds, session_page_path, split_key
+from ..catalog import Feed, feed_name, feed_path, list_feeds, page_path, session_page_path, split_key
 from ..config import Settings
 from ..ledger import Entry, Ledger, Stay
 from ..model import Event
@@ -184,8 +184,7 @@ class Publication:
 
     def _render(self, key: str, base_url: str) -> FeedBody:
         record = self.ledger.feeds[key]
-        kind, ident = split_key(key)
-        page = base_url + ("/" if kind == CONFERENCE else f"/{kind}s/{ident}")
+        page = base_url + page_path(key)
         header = self._header(record.title, record.description, page, record.color)
         data = self._assemble(header, self.members(key), base_url)
         return FeedBody(data, etag_of(data), record.modified)
