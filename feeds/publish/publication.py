@@ -144,9 +144,9 @@ class Publication:
 
     def part_keys(self, base_url: str) -> list[tuple[str, ...]]:
         """Return the keys of every VEVENT the feeds of this publication hold, for base_url."""
-        base_url = base_url.rstrip("/")
+        pages = base_url.rstrip("/") + session_page_path("")  # every session page is this prefix and its id
         keys = {
-            (*self._identities[entry.uid], base_url + session_page_path(entry.id), member_note(entry, stay))
+            (*self._identities[entry.uid], pages + entry.id, member_note(entry, stay))
             for members in self._members.values()
             for entry, stay in members
         }
@@ -240,10 +240,9 @@ class Publication:
         zones = zones or {info.timezone: (info.first_day, info.last_day)}
         timezones = b"".join(render_timezone(name, *days) for name, days in sorted(zones.items()))
         identities = self._identities
+        pages = base_url + session_page_path("")  # every session page is this prefix and its id
         events = [
-            self.parts.event(
-                entry, base_url + session_page_path(entry.id), member_note(entry, stay), identities.get(entry.uid, ())
-            )
+            self.parts.event(entry, pages + entry.id, member_note(entry, stay), identities.get(entry.uid, ()))
             for entry, stay in members
         ]
         return render_calendar(render_header(header), timezones, events)

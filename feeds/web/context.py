@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 
+from ..catalog import HEALTH
 from ..publish.publication import Publication
 from ..publish.publisher import Publisher
 from ..render.ics import ALARM_MINUTES_MAX
@@ -30,7 +31,7 @@ def published() -> Publication:
     """Return the current publication; without one, answer 503 saying why."""
     publication = publisher().current
     if publication is None:
-        refuse(plain("Feeds are unavailable: the event file could not be loaded. See /healthz.", 503))
+        refuse(plain(f"Feeds are unavailable: the event file could not be loaded. See {HEALTH}.", 503))
     return publication
 
 
