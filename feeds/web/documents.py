@@ -11,16 +11,14 @@ from weakref import WeakKeyDictionary
 from flask import Response
 
 from ..cache import BoundedCache
-from ..catalog import CHANGES_FEED, CONFERENCE, HEALTH, KINDS, SCHEDULE_JSON, SCHEDULE_XML, feed_key, feed_path
+from ..catalog import CHANGES_FEED, CONFERENCE, HEALTH, SCHEDULE_JSON, SCHEDULE_XML, feed_path
 from ..publish.publication import FeedBody, Publication, etag_of
 from ..publish.release import DOCUMENTS
 from ..render.links import webcal_url
 from ..render.qr import qr_path, qr_svg
-from ..text import is_id
 from .context import base_url, published, publisher
-from .feeds import NO_SUCH_FEED
-from .responses import SVG_POLICY, SVG_TYPE, conditional_answer, json_answer, plain
-from .routing import ReadOnlyBlueprint, item_qr_rule
+from .responses import SVG_POLICY, SVG_TYPE, conditional_answer, json_answer, no_such_feed, plain
+from .routing import ReadOnlyBlueprint, add_item_routes, item_qr_rule
 from .selection import custom_links, requested_selection
 
 bp = ReadOnlyBlueprint("documents", __name__)
@@ -96,7 +94,7 @@ def serve_qr(path: str) -> Response:
     key = publication.lookup(path)
     feed = publication.feeds.get(key) if key is not None else None
     if key is None or feed is None:
-        return plain(NO_SUCH_FEED, 404)
+        return no_such_feed()
     return qr_answer(qr_svg(webcal_url(base_url() + feed.path)), publication, key)
 
 
@@ -106,15 +104,8 @@ def conference_qr() -> Response:
     return serve_qr(feed_path(CONFERENCE))
 
 
-def item_qr(kind: str, ident: str) -> Response:
-    """Serve the QR code for subscribing to one track's, speaker's or session's feed."""
-    if not is_id(ident):
-        return plain(NO_SUCH_FEED, 404)
-    return serve_qr(feed_path(feed_key(kind, ident)))
-
-
-for _kind in KINDS:
-    bp.add_url_rule(item_qr_rule(_kind), f"{_kind}_qr", item_qr, defaults={"kind": _kind})
+# The QR code for subscribing to one track's, speaker's or session's feed.
+add_item_routes(bp, item_qr_rule, "qr", serve_qr)
 
 
 @bp.get(HEALTH)

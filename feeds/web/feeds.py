@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from ..catalog import CONFERENCE, CUSTOM_FEED, KINDS, feed_key, feed_path
+from ..catalog import CONFERENCE, CUSTOM_FEED, feed_path
 from ..publish.publication import FeedBody, etag_of
 from ..render.ics import add_alarms
-from ..text import is_id
 from .context import base_url, published, publisher, requested_alarm
-from .responses import conditional_answer, plain
-from .routing import ReadOnlyBlueprint, item_feed_rule
+from .responses import conditional_answer, no_such_feed, plain
+from .routing import ReadOnlyBlueprint, add_item_routes, item_feed_rule
 from .selection import requested_selection
 
 bp = ReadOnlyBlueprint("feeds", __name__)
-NO_SUCH_FEED = "No such feed. The list of feeds is at /."
 
 
 def with_alarm(body: FeedBody, minutes: int | None) -> FeedBody:
@@ -30,7 +28,7 @@ def serve_feed(path: str) -> Response:
     found = publisher().feed(path, base_url())
     if found is None:
         published()  # without a publication the answer is its 503, not a 404
-        return plain(NO_SUCH_FEED, 404)
+        return no_such_feed()
     key, body = found
     download = ""
     if key.startswith("session:") and request.args.get("download") == "1":
@@ -44,15 +42,8 @@ def conference_feed() -> Response:
     return serve_feed(feed_path(CONFERENCE))
 
 
-def item_feed(kind: str, ident: str) -> Response:
-    """Serve one track's, speaker's or session's feed."""
-    if not is_id(ident):
-        return plain(NO_SUCH_FEED, 404)
-    return serve_feed(feed_path(feed_key(kind, ident)))
-
-
-for _kind in KINDS:
-    bp.add_url_rule(item_feed_rule(_kind), f"{_kind}_feed", item_feed, defaults={"kind": _kind})
+# One track's, speaker's or session's feed.
+add_item_routes(bp, item_feed_rule, "feed", serve_feed)
 
 
 @bp.get(CUSTOM_FEED)

@@ -125,6 +125,11 @@ def plain(message: str, status: int) -> Response:
     return response
 
 
+def no_such_feed() -> Response:
+    """Return the 404 of a feed address (or its QR code) that names no feed."""
+    return plain("No such feed. The list of feeds is at /.", 404)
+
+
 def html_answer(html: str, status: int = 200, policy: str = HTML_POLICY) -> Response:
     """Return an HTML page with the security headers and its content security policy."""
     response = Response(html, status=status, mimetype="text/html")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Response
 from flask.typing import RouteCallable
 from werkzeug.routing import BaseConverter
 
-from ..catalog import feed_key, feed_path, page_path
+from ..catalog import KINDS, feed_key, feed_path, page_path
 from ..render.qr import qr_path
-from ..text import SLUG
+from ..text import SLUG, is_id
+from .responses import no_such_feed
 
 # Every route, static files included, answers these methods and no other (no automatic OPTIONS either).
 READ_METHODS = ("GET", "HEAD")
@@ -52,3 +54,15 @@ def item_page_rule(kind: str) -> str:
 def item_qr_rule(kind: str) -> str:
     """Return the URL rule of the QR codes of one kind of item's feeds: '/qr/tracks/<ident>.svg' for 'track'."""
     return qr_path(feed_key(kind, "<ident>"))
+
+
+def add_item_routes(bp: Blueprint, rule_of: Callable[[str], str], name: str, serve: Callable[[str], Response]) -> None:
+    """Register one route per kind of item (endpoint '<kind>_<name>'), serving the feed path of the item asked for."""
+
+    def item_view(kind: str, ident: str) -> Response:
+        if not is_id(ident):
+            return no_such_feed()
+        return serve(feed_path(feed_key(kind, ident)))
+
+    for kind in KINDS:
+        bp.add_url_rule(rule_of(kind), f"{kind}_{name}", item_view, defaults={"kind": kind})
