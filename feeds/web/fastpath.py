@@ -16,6 +16,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..cache import BoundedCache
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger("feeds")
-# Prepared answers kept: more than any event's feeds and aliases.
+# Prepared headers kept, one set per feed body (its ETag and Last-Modified): more than any event's feeds.
 MAX_ANSWERS = 100_000
 
 CONFERENCE_FEED_PATH = feed_path(CONFERENCE)
@@ -49,9 +50,8 @@ def is_feed_path(path: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A feed body with the WSGI status and headers of its 200 and of its 304."""
+    """The WSGI status and headers of a feed body's 200 and of its 304 (they depend on the body alone)."""
 
-    body: FeedBody
     ok: tuple[str, list[tuple[str, str]]]
     not_modified: tuple[str, list[tuple[str, str]]]
 
@@ -65,7 +65,7 @@ def wsgi_answer(body: FeedBody, current: bool) -> tuple[str, list[tuple[str, str
 
 def prepare_answer(body: FeedBody) -> Answer:
     """Return the answers for a feed body, computed once and served to every request for it."""
-    return Answer(body, wsgi_answer(body, False), wsgi_answer(body, True))
+    return Answer(wsgi_answer(body, False), wsgi_answer(body, True))
 
 
 class FeedFastPath:
@@ -74,7 +74,8 @@ class FeedFastPath:
     def __init__(self, app: WSGIApplication, publisher: Publisher) -> None:
         self.app = app
         self.publisher = publisher
-        self._answers: BoundedCache[str, Answer] = BoundedCache(MAX_ANSWERS)
+        # Keyed by the body's validators, not its path: the bytes stay with the release, which bounds them.
+        self._answers: BoundedCache[tuple[str, datetime], Answer] = BoundedCache(MAX_ANSWERS)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer a feed request, or pass it on unchanged."""
@@ -86,28 +87,28 @@ class FeedFastPath:
             and is_feed_path(environ.get("PATH_INFO", ""))
         ):
             try:
-                answer = self.answer(environ["PATH_INFO"])
+                found = self.answer(environ["PATH_INFO"])
             except Exception:
                 # Not sure of anything now: Flask answers, with its error handler if the failure repeats there.
                 log.exception("the feed fast path failed on %s; passing the request to Flask", environ["PATH_INFO"])
-                answer = None
-            if answer is not None:
-                current = not_modified(
-                    answer.body, environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE")
-                )
+                found = None
+            if found is not None:
+                body, answer = found
+                current = not_modified(body, environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE"))
                 status, headers = answer.not_modified if current else answer.ok
                 start_response(status, list(headers))
-                return [] if current or method == "HEAD" else [answer.body.data]
+                return [] if current or method == "HEAD" else [body.data]
         return self.app(environ, start_response)
 
-    def answer(self, path: str) -> Answer | None:
-        """Return the answer for the feed at path in the served release, or None to let Flask answer."""
+    def answer(self, path: str) -> tuple[FeedBody, Answer] | None:
+        """Return the body of the feed at path in the served release and its answers, or None to let Flask answer."""
         found = self.publisher.feed(path, self.publisher.settings.base_url)  # the route's throttled release check
         if found is None:
             return None
         body = found[1]
-        answer = self._answers.get(path)
-        if answer is None or answer.body is not body:
+        validators = (body.etag, body.last_modified)
+        answer = self._answers.get(validators)
+        if answer is None:
             answer = prepare_answer(body)
-            self._answers.put(path, answer)
-        return answer
+            self._answers.put(validators, answer)
+        return body, answer
